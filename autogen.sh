@@ -1,0 +1,3 @@
+#!/bin/sh
+# Generates configure and the Makefile templates from a git checkout.
+exec autoreconf --force --install --verbose "$(dirname "$0")"

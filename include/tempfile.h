@@ -1,0 +1,173 @@
+/*
+ * libtempfile: Python's tempfile module, in C.
+ *
+ * Conventions for every function below:
+ * - Failure returns -1 (int, ssize_t, off_t) or NULL (pointers) and sets
+ *   errno.  Success leaves errno unspecified.
+ * - A NULL string argument means "the default" (Python's None).
+ * - Every path returned is absolute and malloc()ed unless stated otherwise;
+ *   release it with free().
+ * - Every descriptor the library opens is close-on-exec and never 0, 1 or 2.
+ * - Files are created 0600, directories 0700 (the umask can only narrow).
+ * - prefix and suffix must not contain '/': EINVAL.  A name longer than the
+ *   file system allows: ENAMETOOLONG.
+ * - Global functions are thread-safe; an object is used by one thread at a
+ *   time (the shared tempfile_candidate_names() sequence excepted).
+ */
+#ifndef TEMPFILE_H
+#define TEMPFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define TEMPFILE_VERSION_MAJOR 0
+#define TEMPFILE_VERSION_MINOR 1
+#define TEMPFILE_VERSION_MICRO 0
+
+#if defined(TEMPFILE_BUILDING) && defined(__GNUC__)
+# define TEMPFILE_API __attribute__((visibility("default")))
+#else
+# define TEMPFILE_API
+#endif
+
+#if defined(__GNUC__) && !defined(TEMPFILE_NO_DEPRECATED_WARNINGS)
+# define TEMPFILE_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+# define TEMPFILE_DEPRECATED(msg)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Characters in a random name (Python 3 uses 8). */
+#define TEMPFILE_NAME_LEN 8
+
+/* Names tried by one call before it gives up with EEXIST. */
+#ifdef TMP_MAX
+# define TEMPFILE_TMP_MAX TMP_MAX
+#else
+# define TEMPFILE_TMP_MAX 10000
+#endif
+
+/* Flags for the object constructors (tempfile_named() ... tempfile_dir_new()). */
+#define TEMPFILE_KEEP                  0x01u /* never delete (delete=False) */
+#define TEMPFILE_APPEND                0x02u /* every write goes to the end */
+#define TEMPFILE_CLEANUP_AT_EXIT       0x04u /* remove at exit() and on fatal signals */
+#define TEMPFILE_IGNORE_CLEANUP_ERRORS 0x08u /* directories: best effort cleanup */
+
+/* Flags for tempfile_persist(). */
+#define TEMPFILE_NOCLOBBER 0x01u /* fail with EEXIST instead of replacing */
+#define TEMPFILE_DURABLE   0x02u /* fsync data, name and directory */
+
+typedef struct tempfile_names tempfile_names;
+typedef struct tempfile tempfile;
+typedef struct tempfile_dir tempfile_dir;
+
+/* ---- Version ---------------------------------------------------------- */
+
+/* The library's version as "MAJOR.MINOR.MICRO", for the library actually
+ * loaded (which may differ from the TEMPFILE_VERSION_* of the header the
+ * program was compiled with).  Static storage; never NULL. */
+TEMPFILE_API const char *tempfile_version(void);
+
+/* ---- Random names (Python's _RandomNameSequence) ---------------------- */
+
+/* A new sequence of random names.  Each name is TEMPFILE_NAME_LEN characters
+ * from [a-z0-9_], unbiased, from the operating system's cryptographic
+ * generator; a child process after fork() never repeats its parent's names.
+ * Returns NULL with errno ENOMEM on failure.  Free with tempfile_names_free(). */
+TEMPFILE_API tempfile_names *tempfile_names_new(void);
+
+/* Writes the next name and a terminating NUL into buf.  Returns 0, or -1 with
+ * errno ERANGE when size < TEMPFILE_NAME_LEN + 1, EINVAL when names or buf is
+ * NULL, or an errno from the random source (which should never fail). */
+TEMPFILE_API int tempfile_names_next(tempfile_names *names, char *buf, size_t size);
+
+/* Frees a sequence from tempfile_names_new().  NULL and the shared sequence
+ * are ignored. */
+TEMPFILE_API void tempfile_names_free(tempfile_names *names);
+
+/* The process-wide sequence the library itself draws from (Python's
+ * _get_candidate_names()).  Safe to use from several threads at once; never
+ * freed.  Never NULL. */
+TEMPFILE_API tempfile_names *tempfile_candidate_names(void);
+
+/* ---- Directories and prefix ------------------------------------------- */
+
+/* The directories tried for the default, in order: $TMPDIR, $TEMP, $TMP
+ * (skipped when unset or empty; read with secure_getenv() where available),
+ * /tmp, /var/tmp, /usr/tmp, then the current directory ("." if getcwd()
+ * fails).  Entries are as found, not normalised.  NULL-terminated; free with
+ * tempfile_strv_free().  NULL with ENOMEM on failure. */
+TEMPFILE_API char **tempfile_candidate_tempdir_list(void);
+
+/* Probes the candidates now and returns the first in which a file can be
+ * created exclusively, written and removed, absolute and normalised like
+ * os.path.abspath() (symbolic links are kept).  Caches nothing and leaves no
+ * file behind.  NULL with ENOENT when no candidate is usable. */
+TEMPFILE_API char *tempfile_get_default_tempdir(void);
+
+/* The directory used when dir is NULL: the value set by
+ * tempfile_settempdir(), else the default directory, probed on first use and
+ * remembered for the life of the process.  The string stays valid until the
+ * process exits, even if another thread changes the setting; do not free it.
+ * NULL with ENOENT when no candidate is usable. */
+TEMPFILE_API const char *tempfile_gettempdir(void);
+
+/* Python's `tempfile.tempdir = dir`: dir is used as given (not probed, not
+ * normalised) until changed.  NULL forgets the setting, so that the next use
+ * probes again.  Returns 0, or -1 with EINVAL for "" and ENOMEM. */
+TEMPFILE_API int tempfile_settempdir(const char *dir);
+
+/* The prefix used when prefix is NULL ("tmp" unless changed).  Valid until
+ * the process exits; do not free it. */
+TEMPFILE_API const char *tempfile_gettempprefix(void);
+
+/* Sets the default prefix (Python's `tempfile.template`); NULL restores
+ * "tmp".  Returns 0, or -1 with EINVAL when prefix contains '/' and ENOMEM. */
+TEMPFILE_API int tempfile_settempprefix(const char *prefix);
+
+/* Frees a NULL-terminated string vector; NULL is ignored. */
+TEMPFILE_API void tempfile_strv_free(char **strv);
+
+/* ---- mkstemp, mkdtemp, mktemp ----------------------------------------- */
+
+/* Creates and opens dir/prefix NAME suffix with O_RDWR|O_CREAT|O_EXCL|
+ * O_NOFOLLOW|O_CLOEXEC plus flags (0 or O_APPEND, O_SYNC, O_DSYNC, O_DIRECT,
+ * O_NOATIME; anything else is EINVAL), mode 0600.  Returns the descriptor
+ * (never 0, 1 or 2); if path is not NULL, *path receives the absolute,
+ * malloc()ed path.  suffix NULL is "", prefix NULL is tempfile_gettempprefix(),
+ * dir NULL is tempfile_gettempdir().  Only EEXIST moves on to the next name;
+ * after TEMPFILE_TMP_MAX names, EEXIST.  The caller removes the file. */
+TEMPFILE_API int tempfile_mkstemp(const char *suffix, const char *prefix,
+                                  const char *dir, int flags, char **path);
+
+/* Creates the directory dir/prefix NAME suffix with mode 0700 and returns
+ * its absolute path.  Defaults and retries as tempfile_mkstemp(). */
+TEMPFILE_API char *tempfile_mkdtemp(const char *suffix, const char *prefix,
+                                    const char *dir);
+
+/* Returns an absolute name that did not exist when checked, creating
+ * nothing.  Another process may create it before the caller does: use
+ * tempfile_mkstemp() or tempfile_mkdtemp() instead. */
+TEMPFILE_API TEMPFILE_DEPRECATED("racy: use tempfile_mkstemp or tempfile_mkdtemp")
+char *tempfile_mktemp(const char *suffix, const char *prefix, const char *dir);
+
+/* tempfile_mkstemp() relative to the directory descriptor dirfd (or
+ * AT_FDCWD).  If name is not NULL, *name receives the malloc()ed entry name
+ * inside dirfd (not a path). */
+TEMPFILE_API int tempfile_mkstempat(int dirfd, const char *suffix,
+                                    const char *prefix, int flags, char **name);
+
+/* tempfile_mkdtemp() relative to dirfd.  Returns 0; if name is not NULL,
+ * *name receives the malloc()ed entry name inside dirfd. */
+TEMPFILE_API int tempfile_mkdtempat(int dirfd, const char *suffix,
+                                    const char *prefix, char **name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TEMPFILE_H */

@@ -1,0 +1,54 @@
+/* Descriptor hygiene: close-on-exec everywhere, never 0, 1 or 2. */
+#include "internal.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+/* F_DUPFD_CLOEXEC came with O_CLOEXEC; without one, do without both. */
+#if HAVE_DECL_O_CLOEXEC && defined(F_DUPFD_CLOEXEC)
+# define TFP_F_DUPFD F_DUPFD_CLOEXEC
+#else
+# define TFP_F_DUPFD F_DUPFD
+#endif
+
+int tfp_set_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		return -1;
+	return 0;
+}
+
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+int tfp_fd_settle(int fd)
+{
+	int high;
+
+	if (fd < 0)
+		return -1;
+	/* Without O_CLOEXEC a fork+exec in another thread can still slip in
+	 * before this; there is no closing that window without the flag. */
+	if (!TFP_O_CLOEXEC && tfp_set_cloexec(fd) < 0) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (fd > STDERR_FILENO)
+		return fd;
+	/* A program that closed its standard streams must not have a stray
+	 * printf() land in a temporary file. */
+	high = fcntl(fd, TFP_F_DUPFD, STDERR_FILENO + 1);
+	if (high >= 0 && TFP_F_DUPFD == F_DUPFD && tfp_set_cloexec(high) < 0) {
+		close_keep_errno(high);
+		high = -1;
+	}
+	close_keep_errno(fd);
+	return high;
+}

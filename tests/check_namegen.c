@@ -1,0 +1,242 @@
+/* Random names: src/namegen.c and the random sources. */
+#include "src/internal.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHARSET "abcdefghijklmnopqrstuvwxyz0123456789_"
+#define NAME_SIZE (TEMPFILE_NAME_LEN + 1)
+
+typedef char name_t[NAME_SIZE];
+
+static int cmp_names(const void *a, const void *b)
+{
+	return memcmp(a, b, NAME_SIZE);
+}
+
+/* Number of names that occur more than once in v. */
+static size_t duplicates(name_t *v, size_t n)
+{
+	size_t i, dups = 0;
+
+	qsort(v, n, sizeof *v, cmp_names);
+	for (i = 1; i < n; i++)
+		dups += memcmp(v[i - 1], v[i], NAME_SIZE) == 0;
+	return dups;
+}
+
+START_TEST(test_format)
+{
+	tempfile_names *names = tempfile_names_new();
+	char buf[NAME_SIZE + 4];
+	int i;
+
+	ck_assert_ptr_nonnull(names);
+	for (i = 0; i < 2000; i++) {
+		memset(buf, '#', sizeof buf);
+		ck_assert_int_eq(tempfile_names_next(names, buf, sizeof buf), 0);
+		ck_assert_uint_eq(strlen(buf), TEMPFILE_NAME_LEN);
+		ck_assert_uint_eq(strspn(buf, CHARSET), TEMPFILE_NAME_LEN);
+		ck_assert_int_eq(buf[NAME_SIZE], '#'); /* nothing past the NUL */
+	}
+	tempfile_names_free(names);
+}
+END_TEST
+
+START_TEST(test_unique)
+{
+	const size_t n = 50000;
+	name_t *v = malloc(n * sizeof *v);
+	tempfile_names *names = _i ? tempfile_candidate_names() : tempfile_names_new();
+	size_t i;
+
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(tempfile_names_next(names, v[i], NAME_SIZE), 0);
+	ck_assert_uint_eq(duplicates(v, n), 0);
+	tempfile_names_free(names);
+	free(v);
+}
+END_TEST
+
+/* Pearson's chi-square over the 37 characters.  With 36 degrees of freedom
+ * the statistic exceeds 80 with probability below 1e-4 for a uniform
+ * source; the modulo bias of a plain byte % 37 gives about 1,200 here. */
+START_TEST(test_chi_square)
+{
+	const long n = 100000;
+	const double expected = (double)n * TEMPFILE_NAME_LEN / 37;
+	long counts[37] = { 0 };
+	tempfile_names *names = tempfile_names_new();
+	double chi2 = 0;
+	char buf[NAME_SIZE];
+	long i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(tempfile_names_next(names, buf, sizeof buf), 0);
+		for (j = 0; j < TEMPFILE_NAME_LEN; j++)
+			counts[strchr(CHARSET, buf[j]) - CHARSET]++;
+	}
+	for (j = 0; j < 37; j++)
+		chi2 += (counts[j] - expected) * (counts[j] - expected) / expected;
+	ck_assert_msg(chi2 < 80, "chi-square %.1f over 36 degrees of freedom", chi2);
+	tempfile_names_free(names);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+	tempfile_names *names = tempfile_names_new();
+	char buf[NAME_SIZE];
+
+	errno = 0;
+	ck_assert_int_eq(tempfile_names_next(names, buf, NAME_SIZE - 1), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(tempfile_names_next(names, buf, 0), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(tempfile_names_next(NULL, buf, sizeof buf), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_names_next(names, NULL, sizeof buf), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_names_next(names, buf, NAME_SIZE), 0);
+	tempfile_names_free(names);
+	tempfile_names_free(NULL);
+}
+END_TEST
+
+START_TEST(test_shared_is_one_object)
+{
+	tempfile_names *a = tempfile_candidate_names();
+	char x[NAME_SIZE], y[NAME_SIZE];
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_eq(a, tempfile_candidate_names());
+	tempfile_names_free(a); /* ignored: the shared sequence is never freed */
+	ck_assert_ptr_eq(a, tempfile_candidate_names());
+	ck_assert_int_eq(tempfile_names_next(a, x, sizeof x), 0);
+	ck_assert_int_eq(tempfile_names_next(a, y, sizeof y), 0);
+	ck_assert_str_ne(x, y);
+}
+END_TEST
+
+/* After fork() the parent and the child continue from the same buffered
+ * state; each must draw fresh names, not the same ones. */
+START_TEST(test_fork_diverges)
+{
+	enum { N = 200 };
+	tempfile_names *names = _i ? tempfile_candidate_names() : tempfile_names_new();
+	name_t *v = calloc(2 * N, sizeof *v);
+	int fds[2], status, round;
+	size_t i;
+
+	ck_assert_ptr_nonnull(v);
+	for (round = 0; round < 5; round++) {
+		ck_assert_int_eq(tempfile_names_next(names, v[0], NAME_SIZE), 0);
+		ck_assert_int_eq(pipe(fds), 0);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			name_t buf;
+			for (i = 0; i < N; i++) {
+				if (tempfile_names_next(names, buf, NAME_SIZE) < 0 ||
+				    write(fds[1], buf, NAME_SIZE) != NAME_SIZE)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(fds[1]);
+		for (i = 0; i < N; i++)
+			ck_assert_int_eq(tempfile_names_next(names, v[i], NAME_SIZE), 0);
+		for (i = N; i < 2 * N; i++)
+			ck_assert_int_eq(read(fds[0], v[i], NAME_SIZE), NAME_SIZE);
+		close(fds[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_int_eq(status, 0);
+		ck_assert_uint_eq(duplicates(v, 2 * N), 0);
+	}
+	tempfile_names_free(names);
+	free(v);
+}
+END_TEST
+
+enum { THREADS = 4, PER_THREAD = 20000 };
+
+static void *draw_many(void *arg)
+{
+	name_t *v = arg;
+	size_t i;
+
+	for (i = 0; i < PER_THREAD; i++)
+		if (tempfile_names_next(tempfile_candidate_names(), v[i], NAME_SIZE) < 0)
+			return v;
+	return NULL;
+}
+
+START_TEST(test_threads_share_sequence)
+{
+	name_t *v = calloc((size_t)THREADS * PER_THREAD, sizeof *v);
+	pthread_t t[THREADS];
+	void *ret;
+	int i;
+
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, draw_many, v + i * PER_THREAD), 0);
+	for (i = 0; i < THREADS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &ret), 0);
+		ck_assert_ptr_null(ret);
+	}
+	ck_assert_uint_eq(duplicates(v, (size_t)THREADS * PER_THREAD), 0);
+	free(v);
+}
+END_TEST
+
+/* Both the configured source and the /dev/urandom fallback deliver. */
+START_TEST(test_random_sources)
+{
+	int (*source)(void *, size_t) = _i ? tfp_urandom_bytes : tfp_random_bytes;
+	unsigned char a[4096], b[4096];
+	int ones = 0;
+	size_t i;
+
+	memset(a, 0, sizeof a);
+	memset(b, 0, sizeof b);
+	ck_assert_int_eq(source(a, sizeof a), 0);
+	ck_assert_int_eq(source(b, sizeof b), 0);
+	ck_assert_mem_ne(a, b, sizeof a);
+	for (i = 0; i < sizeof a; i++)
+		ones += __builtin_popcount(a[i]);
+	/* 32768 fair bits: mean 16384, sd 90.5; 8 sd either way. */
+	ck_assert_int_gt(ones, 16384 - 724);
+	ck_assert_int_lt(ones, 16384 + 724);
+	ck_assert_int_eq(source(a, 0), 0);
+}
+END_TEST
+
+static Suite *namegen_suite(void)
+{
+	Suite *s = suite_create("namegen");
+	TCase *tc = tu_tcase("names", 60);
+
+	tcase_add_test(tc, test_format);
+	tcase_add_loop_test(tc, test_unique, 0, 2);
+	tcase_add_test(tc, test_chi_square);
+	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_shared_is_one_object);
+	tcase_add_loop_test(tc, test_fork_diverges, 0, 2);
+	tcase_add_test(tc, test_threads_share_sequence);
+	tcase_add_loop_test(tc, test_random_sources, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(namegen_suite());
+}

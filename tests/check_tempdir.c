@@ -1,0 +1,357 @@
+/* The default directory and prefix: src/tempdir.c and src/path.c. */
+#include "src/internal.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static void assert_list(char **list, const char *const *want)
+{
+	size_t i;
+
+	ck_assert_ptr_nonnull(list);
+	for (i = 0; want[i]; i++) {
+		ck_assert_ptr_nonnull(list[i]);
+		ck_assert_str_eq(list[i], want[i]);
+	}
+	ck_assert_ptr_null(list[i]);
+}
+
+START_TEST(test_candidate_order)
+{
+	char *cwd = tfp_getcwd();
+	const char *want[] = { "/e/tmpdir", "/e/temp", "rel/tmp", "/tmp", "/var/tmp",
+	                       "/usr/tmp", cwd, NULL };
+	char **list;
+
+	setenv("TMPDIR", "/e/tmpdir", 1);
+	setenv("TEMP", "/e/temp", 1);
+	setenv("TMP", "rel/tmp", 1);
+	list = tempfile_candidate_tempdir_list();
+	assert_list(list, want);
+	tempfile_strv_free(list);
+	free(cwd);
+}
+END_TEST
+
+START_TEST(test_candidate_empty_skipped)
+{
+	char *cwd = tfp_getcwd();
+	const char *want[] = { "/e/tmp", "/tmp", "/var/tmp", "/usr/tmp", cwd, NULL };
+	char **list;
+
+	setenv("TMPDIR", "", 1);
+	unsetenv("TEMP");
+	setenv("TMP", "/e/tmp", 1);
+	list = tempfile_candidate_tempdir_list();
+	assert_list(list, want);
+	tempfile_strv_free(list);
+	tempfile_strv_free(NULL);
+	free(cwd);
+}
+END_TEST
+
+/* The directory probe leaves nothing behind in the directory it chose. */
+START_TEST(test_default_is_tmpdir)
+{
+	char *d = tu_subdir("chosen", 0);
+	char *got;
+
+	setenv("TMPDIR", d, 1);
+	got = tempfile_get_default_tempdir();
+	ck_assert_str_eq(got, d);
+	ck_assert_int_eq(tu_count_entries(d), 0);
+	free(got);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_missing_and_file_skipped)
+{
+	char *d = tu_subdir("second", 0);
+	char *missing, *file, *got;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&missing, "%s/missing", tu_base), 0);
+	ck_assert_int_ge(asprintf(&file, "%s/file", tu_base), 0);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fclose(f);
+	setenv("TMPDIR", missing, 1);
+	setenv("TEMP", file, 1);
+	setenv("TMP", d, 1);
+	got = tempfile_get_default_tempdir();
+	ck_assert_str_eq(got, d);
+	free(got);
+	free(missing);
+	free(file);
+	free(d);
+}
+END_TEST
+
+static int unwritable_child(void *arg)
+{
+	char *got;
+
+	(void)arg;
+	got = tempfile_get_default_tempdir();
+	if (!got)
+		return 2;
+	return strcmp(got, getenv("TMP")) == 0 ? 0 : 3;
+}
+
+/* As an unprivileged user, a directory it cannot write to is passed over. */
+START_TEST(test_unwritable_skipped)
+{
+	char *locked = tu_subdir("locked", 0);
+	char *open_dir = tu_subdir("open", 1);
+
+	ck_assert_int_eq(chmod(locked, 0755), 0);
+	setenv("TMPDIR", locked, 1);
+	setenv("TMP", open_dir, 1);
+	ck_assert_int_eq(tu_run(unwritable_child, NULL, 1), 0);
+	ck_assert_int_eq(tu_count_entries(locked), 0);
+	ck_assert_int_eq(tu_count_entries(open_dir), 0);
+	free(locked);
+	free(open_dir);
+}
+END_TEST
+
+START_TEST(test_normalised)
+{
+	char *a = tu_subdir("a", 0);
+	char *got;
+
+	ck_assert_int_eq(chdir(tu_base), 0);
+	setenv("TMPDIR", "a/./../a//", 1);
+	got = tempfile_get_default_tempdir();
+	ck_assert_str_eq(got, a);
+	free(got);
+	/* "." is returned absolute too. */
+	ck_assert_int_eq(chdir(a), 0);
+	setenv("TMPDIR", ".", 1);
+	got = tempfile_get_default_tempdir();
+	ck_assert_str_eq(got, a);
+	free(got);
+	free(a);
+}
+END_TEST
+
+START_TEST(test_abspath)
+{
+	static const char *const cases[][2] = {
+		{ "/", "/" }, { "//", "//" }, { "///", "/" }, { "//a//b/", "//a/b" },
+		{ "///a", "/a" }, { "/a/./b/../c", "/a/c" }, { "/..", "/" },
+		{ "/a/../..", "/" }, { "/a/b/../../..", "/" }, { "/./a/.", "/a" },
+		{ "/a/..b/.c", "/a/..b/.c" }, { "/a/b/c/../../d", "/a/d" },
+		{ "//..//a", "//a" },
+	};
+	size_t i;
+	char *got, *cwd;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		got = tfp_abspath(cases[i][0]);
+		ck_assert_msg(got && strcmp(got, cases[i][1]) == 0, "abspath(%s) = %s, not %s",
+		              cases[i][0], got ? got : "NULL", cases[i][1]);
+		free(got);
+	}
+	ck_assert_int_eq(chdir(tu_base), 0);
+	cwd = tfp_getcwd();
+	got = tfp_abspath("");
+	ck_assert_str_eq(got, cwd);
+	free(got);
+	got = tfp_abspath("x/../y/");
+	ck_assert_str_eq(got + strlen(cwd), "/y");
+	free(got);
+	free(cwd);
+}
+END_TEST
+
+START_TEST(test_cached_and_reprobed)
+{
+	char *first = tu_subdir("first", 0), *second = tu_subdir("second", 0);
+	const char *a, *b;
+
+	setenv("TMPDIR", first, 1);
+	a = tempfile_gettempdir();
+	ck_assert_str_eq(a, first);
+	setenv("TMPDIR", second, 1);
+	ck_assert_ptr_eq(tempfile_gettempdir(), a); /* chosen once */
+	ck_assert_int_eq(tempfile_settempdir(NULL), 0);
+	b = tempfile_gettempdir();
+	ck_assert_str_eq(b, second);
+	ck_assert_str_eq(a, first); /* the old string is still valid */
+	free(first);
+	free(second);
+}
+END_TEST
+
+START_TEST(test_settempdir_as_given)
+{
+	const char *a;
+	char *path = NULL;
+
+	ck_assert_int_eq(tempfile_settempdir("no/such/dir/./"), 0);
+	a = tempfile_gettempdir();
+	ck_assert_str_eq(a, "no/such/dir/./");
+	ck_assert_int_eq(tempfile_mkstemp(NULL, NULL, NULL, 0, &path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_null(path);
+	ck_assert_int_eq(tempfile_settempdir(tu_base), 0);
+	ck_assert_str_eq(tempfile_gettempdir(), tu_base);
+	ck_assert_str_eq(a, "no/such/dir/./");
+	errno = 0;
+	ck_assert_int_eq(tempfile_settempdir(""), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(tempfile_gettempdir(), tu_base);
+}
+END_TEST
+
+START_TEST(test_prefix)
+{
+	const char *p;
+
+	ck_assert_str_eq(tempfile_gettempprefix(), "tmp");
+	ck_assert_int_eq(tempfile_settempprefix("abc-"), 0);
+	p = tempfile_gettempprefix();
+	ck_assert_str_eq(p, "abc-");
+	ck_assert_int_eq(tempfile_settempprefix("a/b"), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(tempfile_gettempprefix(), "abc-");
+	ck_assert_int_eq(tempfile_settempprefix(""), 0);
+	ck_assert_str_eq(tempfile_gettempprefix(), "");
+	ck_assert_int_eq(tempfile_settempprefix(NULL), 0);
+	ck_assert_str_eq(tempfile_gettempprefix(), "tmp");
+	ck_assert_str_eq(p, "abc-");
+	ck_assert_int_eq(tempfile_settempprefix("abc-"), 0);
+	ck_assert_ptr_eq(tempfile_gettempprefix(), p); /* interned, not leaked */
+}
+END_TEST
+
+static int no_write_child(void *arg)
+{
+	struct rlimit rl = { 0, 0 };
+	char *got;
+
+	(void)arg;
+	/* Every write fails with EFBIG (SIGXFSZ ignored). */
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 2;
+	got = tempfile_get_default_tempdir();
+	if (got)
+		return 3;
+	if (errno != ENOENT)
+		return 4;
+	return tempfile_gettempdir() == NULL && errno == ENOENT ? 0 : 5;
+}
+
+/* When the probe's write fails, the probe file is still removed, and with
+ * no usable directory at all the answer is ENOENT. */
+START_TEST(test_probe_write_fails)
+{
+	char *d = tu_subdir("nowrite", 0);
+
+	setenv("TMPDIR", d, 1);
+	ck_assert_int_eq(chdir(d), 0);
+	ck_assert_int_eq(tu_run(no_write_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(d), 0);
+	free(d);
+}
+END_TEST
+
+enum { RACERS = 8 };
+
+static void *first_use(void *arg)
+{
+	*(const char **)arg = tempfile_gettempdir();
+	return NULL;
+}
+
+/* Threads that race to the first use all get the one directory. */
+START_TEST(test_first_use_race)
+{
+	char *dirs[3];
+	pthread_t t[RACERS];
+	const char *got[RACERS];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char name[8];
+		snprintf(name, sizeof name, "r%d", i);
+		dirs[i] = tu_subdir(name, 0);
+	}
+	setenv("TMPDIR", dirs[0], 1);
+	for (i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, first_use, &got[i]), 0);
+	for (i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < RACERS; i++)
+		ck_assert_ptr_eq(got[i], got[0]);
+	ck_assert_str_eq(got[0], dirs[0]);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(tu_count_entries(dirs[i]), 0);
+		free(dirs[i]);
+	}
+}
+END_TEST
+
+static char flip_b[] = "/flip/bb";
+
+static void *flip_setting(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 20000; i++)
+		tempfile_settempdir(i % 2 ? "/flip/a" : flip_b);
+	return NULL;
+}
+
+/* Strings handed out stay readable while another thread changes them. */
+START_TEST(test_setting_changes_under_reader)
+{
+	pthread_t t;
+	int i;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, flip_setting, NULL), 0);
+	for (i = 0; i < 20000; i++) {
+		const char *d = tempfile_gettempdir();
+		ck_assert(strcmp(d, "/flip/a") == 0 || strcmp(d, "/flip/bb") == 0 ||
+		          strcmp(d, tu_base) == 0);
+	}
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
+static Suite *tempdir_suite(void)
+{
+	Suite *s = suite_create("tempdir");
+	TCase *tc = tu_tcase("tempdir", 30);
+
+	tcase_add_test(tc, test_candidate_order);
+	tcase_add_test(tc, test_candidate_empty_skipped);
+	tcase_add_test(tc, test_default_is_tmpdir);
+	tcase_add_test(tc, test_missing_and_file_skipped);
+	tcase_add_test(tc, test_unwritable_skipped);
+	tcase_add_test(tc, test_normalised);
+	tcase_add_test(tc, test_abspath);
+	tcase_add_test(tc, test_cached_and_reprobed);
+	tcase_add_test(tc, test_settempdir_as_given);
+	tcase_add_test(tc, test_prefix);
+	tcase_add_test(tc, test_probe_write_fails);
+	tcase_add_test(tc, test_first_use_race);
+	tcase_add_test(tc, test_setting_changes_under_reader);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(tempdir_suite());
+}

@@ -1,0 +1,145 @@
+#include "config.h"
+
+#include "testutil.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *tu_base;
+static char root[64];
+
+/* mkdtemp(buf), made reachable for TU_NOBODY. */
+static char *make_private(char *buf)
+{
+	if (!mkdtemp(buf) || chmod(buf, 0755) < 0) {
+		perror("mkdtemp");
+		abort();
+	}
+	return buf;
+}
+
+/* In the parent, around the whole test case: what the tests leave behind,
+ * even when they fail, goes with the root. */
+static void setup_root(void)
+{
+	/* Not under $TMPDIR: it may be out of TU_NOBODY's reach. */
+	strcpy(root, "/tmp/libtempfile-check.XXXXXX");
+	make_private(root);
+}
+
+static void teardown_root(void)
+{
+	tu_rmtree(root);
+}
+
+/* In each test's own process: a fresh directory of its own. */
+static void setup_test(void)
+{
+	static char buf[sizeof root + 16];
+
+	snprintf(buf, sizeof buf, "%s/t.XXXXXX", root);
+	tu_base = make_private(buf);
+	setenv("TMPDIR", tu_base, 1);
+	unsetenv("TEMP");
+	unsetenv("TMP");
+}
+
+TCase *tu_tcase(const char *name, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, setup_root, teardown_root);
+	tcase_add_checked_fixture(tc, setup_test, NULL);
+	tcase_set_timeout(tc, timeout);
+	return tc;
+}
+
+char *tu_subdir(const char *name, int for_nobody)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", tu_base, name) < 0)
+		abort();
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		ck_abort_msg("mkdir %s: %s", path, strerror(errno));
+	if (for_nobody)
+		ck_assert_int_eq(chmod(path, 0777), 0);
+	return path;
+}
+
+int tu_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int tu_run(int (*fn)(void *), void *arg, int as_nobody)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
+		                  setuid(TU_NOBODY) < 0))
+			_exit(99);
+		_exit(fn(arg));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		return 100 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) < 0 ? -1 : 0;
+	return unlink(path) < 0 ? -1 : 0;
+}
+
+static int make_traversable(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D || type == FTW_DNR)
+		chmod(path, (st->st_mode & 07777) | 0700);
+	return 0;
+}
+
+void tu_rmtree(const char *path)
+{
+	/* Without root, 0000 directories left by a failed test need opening. */
+	nftw(path, make_traversable, 16, FTW_PHYS);
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		fprintf(stderr, "warning: could not remove %s: %s\n", path, strerror(errno));
+}
+
+int tu_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,37 @@
+/* Shared helpers for the Check suites. */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <check.h>
+#include <sys/types.h>
+
+/* uid and gid that permission tests drop to (root ignores permissions). */
+#define TU_NOBODY 65534
+
+/* A private directory for the running test, inside one that the parent
+ * process makes before the test case and removes after it, failed tests
+ * included.  Mode 0755, so TU_NOBODY can reach what is inside. */
+extern char *tu_base;
+
+/* A test case whose tests run with tu_base made and $TMPDIR set to it, and
+ * with the given timeout in seconds. */
+TCase *tu_tcase(const char *name, double timeout);
+
+/* A new directory under tu_base (mode 0700, or 0777 when for_nobody);
+ * malloc()ed path, never NULL. */
+char *tu_subdir(const char *name, int for_nobody);
+
+/* Entries in dir besides . and .., or -1. */
+int tu_count_entries(const char *dir);
+
+/* Runs fn(arg) in a child process, as TU_NOBODY if as_nobody, and returns
+ * what fn returned (its exit status), or 100 + signal if it was killed. */
+int tu_run(int (*fn)(void *), void *arg, int as_nobody);
+
+/* Removes a tree (as root, whatever its permissions). */
+void tu_rmtree(const char *path);
+
+/* Runs the suite and returns the process exit status. */
+int tu_main(Suite *s);
+
+#endif
