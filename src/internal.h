@@ -130,4 +130,27 @@ int tfp_create_unique(int dirfd, struct tfp_template *t,
 int tfp_create_file(int dirfd, const char *path, int flags);
 int tfp_create_dir(int dirfd, const char *path, int unused);
 
+/* ---- atexit.c: cleanup at exit() and on fatal signals ---- */
+
+struct tfp_exit_slot;
+
+/* Registers a file (dirfd -1) or a directory tree (dirfd open on it) for
+ * removal when the process exits or dies of SIGINT, SIGTERM, SIGHUP or
+ * SIGPIPE, by the process that registered it only.  path must stay valid
+ * and unchanged until tfp_exit_unregister().  NULL with errno on failure. */
+struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd);
+
+/* Ends a registration (NULL is ignored).  Returns 1 if
+ * tempfile_cleanup_all() had already removed the entry, else 0. */
+int tfp_exit_unregister(struct tfp_exit_slot *slot);
+
+/* ---- rmtree.c: removal through directory descriptors ---- */
+
+/* Removes everything inside the directory open as dirfd (which stays).
+ * Never follows a symbolic link, never leaves the tree; entries whose
+ * permissions forbid removal are made removable.  Async-signal-safe where
+ * configure found getdents64.  Returns 0, or -1 with the first errno met
+ * after removing all it could. */
+int tfp_rmtree_contents(int dirfd);
+
 #endif /* TFP_INTERNAL_H */
