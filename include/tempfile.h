@@ -166,6 +166,107 @@ TEMPFILE_API int tempfile_mkstempat(int dirfd, const char *suffix,
 TEMPFILE_API int tempfile_mkdtempat(int dirfd, const char *suffix,
                                     const char *prefix, char **name);
 
+/* ---- File objects ----------------------------------------------------- */
+
+/* NamedTemporaryFile: a file created as by tempfile_mkstemp() that is
+ * removed by tempfile_close() unless flags has TEMPFILE_KEEP (or it was
+ * persisted).  flags: TEMPFILE_KEEP, TEMPFILE_APPEND,
+ * TEMPFILE_CLEANUP_AT_EXIT.  NULL with errno on failure (nothing created). */
+TEMPFILE_API tempfile *tempfile_named(const char *suffix, const char *prefix,
+                                      const char *dir, unsigned flags);
+
+/* TemporaryFile: a file with no name in any directory (O_TMPFILE where the
+ * kernel and file system allow it, else created and unlinked before this
+ * returns).  prefix and suffix are checked and used only by the fallback. */
+TEMPFILE_API tempfile *tempfile_unnamed(const char *suffix, const char *prefix,
+                                        const char *dir, unsigned flags);
+
+/* SpooledTemporaryFile: data stays in memory until a write or truncate takes
+ * it past max_size bytes (0: never by size), or until tempfile_fileno() or
+ * tempfile_rollover(); then it moves to a tempfile_unnamed() file in dir,
+ * keeping contents and position. */
+TEMPFILE_API tempfile *tempfile_spooled(size_t max_size, const char *suffix,
+                                        const char *prefix, const char *dir,
+                                        unsigned flags);
+
+/* The descriptor of tf; a spooled file rolls over to disk first.
+ * -1 with EBADF after tempfile_closefd(). */
+TEMPFILE_API int tempfile_fileno(tempfile *tf);
+
+/* The absolute path of a named file, owned by tf; NULL (errno unchanged) for
+ * unnamed and spooled files. */
+TEMPFILE_API const char *tempfile_name(const tempfile *tf);
+
+/* A stdio stream on the same file, created on first call and owned by tf
+ * (never fclose() it; tempfile_close() does).  The stream and the
+ * tempfile_read()/write()/seek() calls share one file offset: fflush() the
+ * stream before switching from stream I/O to the direct calls, and the
+ * direct calls before switching back; tempfile_seek() drops the stream's
+ * buffer.  On a spooled file the stream reads and writes through the spool
+ * and rolls it over when its writes pass max_size. */
+TEMPFILE_API FILE *tempfile_stream(tempfile *tf);
+
+/* read(2), write(2), lseek(2) and ftruncate(2) for every kind of file,
+ * including a spooled file still in memory. */
+TEMPFILE_API ssize_t tempfile_read(tempfile *tf, void *buf, size_t n);
+TEMPFILE_API ssize_t tempfile_write(tempfile *tf, const void *buf, size_t n);
+TEMPFILE_API off_t tempfile_seek(tempfile *tf, off_t offset, int whence);
+TEMPFILE_API int tempfile_truncate(tempfile *tf, off_t size);
+
+/* Moves a spooled file to disk now (0; a no-op for other kinds). */
+TEMPFILE_API int tempfile_rollover(tempfile *tf);
+
+/* 1 if tf is on disk (always, except a spooled file still in memory), else 0. */
+TEMPFILE_API int tempfile_rolled(const tempfile *tf);
+
+/* Gives tf the permanent name path and stops it being deleted.  Replacing an
+ * existing path is atomic.  flags: TEMPFILE_NOCLOBBER (EEXIST instead of
+ * replacing), TEMPFILE_DURABLE (data, name and directory reach stable
+ * storage before it returns).  On failure tf is unchanged and usable, except
+ * when only the final directory flush failed: the file is then at path, tf
+ * counts as persisted, and -1 is returned. */
+TEMPFILE_API int tempfile_persist(tempfile *tf, const char *path, unsigned flags);
+
+/* Flushes and closes tf, removes its file unless kept or persisted, and
+ * frees tf, even when a step fails (then -1).  A file already removed by
+ * someone else is not an error.  NULL is ignored (0). */
+TEMPFILE_API int tempfile_close(tempfile *tf);
+
+/* Closes the descriptor and stream now but keeps tf, its name and its file
+ * (Python's delete_on_close=False).  Later I/O fails with EBADF;
+ * tempfile_persist() of a named file still works; tempfile_close() still
+ * removes the file and frees tf. */
+TEMPFILE_API int tempfile_closefd(tempfile *tf);
+
+/* Removes every file and directory registered with TEMPFILE_CLEANUP_AT_EXIT
+ * now.  Async-signal-safe: call it from your own fatal-signal handler.  The
+ * objects stay valid to close afterwards. */
+TEMPFILE_API void tempfile_cleanup_all(void);
+
+/* ---- Temporary directories -------------------------------------------- */
+
+/* TemporaryDirectory: creates a directory as tempfile_mkdtemp() does.
+ * flags: TEMPFILE_KEEP, TEMPFILE_CLEANUP_AT_EXIT,
+ * TEMPFILE_IGNORE_CLEANUP_ERRORS. */
+TEMPFILE_API tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
+                                            const char *dir, unsigned flags);
+
+/* Its absolute path, owned by d. */
+TEMPFILE_API const char *tempfile_dir_name(const tempfile_dir *d);
+
+/* An O_DIRECTORY descriptor on it, owned by d (for the *at() calls). */
+TEMPFILE_API int tempfile_dir_fd(const tempfile_dir *d);
+
+/* Removes the whole tree now, through directory descriptors: it never
+ * follows a symbolic link and never leaves the tree.  Entries whose
+ * permissions forbid removal are made removable.  Can be called again.
+ * With TEMPFILE_IGNORE_CLEANUP_ERRORS it always returns 0. */
+TEMPFILE_API int tempfile_dir_cleanup(tempfile_dir *d);
+
+/* Cleans up unless kept, and frees d (even on failure, then -1).  NULL is
+ * ignored (0). */
+TEMPFILE_API int tempfile_dir_close(tempfile_dir *d);
+
 #ifdef __cplusplus
 }
 #endif
