@@ -28,6 +28,17 @@ static void close_keep_errno(int fd)
 	errno = saved;
 }
 
+int tfp_dup(int fd)
+{
+	int d = fcntl(fd, TFP_F_DUPFD, STDERR_FILENO + 1);
+
+	if (d >= 0 && TFP_F_DUPFD == F_DUPFD && tfp_set_cloexec(d) < 0) {
+		close_keep_errno(d);
+		return -1;
+	}
+	return d;
+}
+
 int tfp_fd_settle(int fd)
 {
 	int high;
@@ -44,11 +55,21 @@ int tfp_fd_settle(int fd)
 		return fd;
 	/* A program that closed its standard streams must not have a stray
 	 * printf() land in a temporary file. */
-	high = fcntl(fd, TFP_F_DUPFD, STDERR_FILENO + 1);
-	if (high >= 0 && TFP_F_DUPFD == F_DUPFD && tfp_set_cloexec(high) < 0) {
-		close_keep_errno(high);
-		high = -1;
-	}
+	high = tfp_dup(fd);
 	close_keep_errno(fd);
 	return high;
+}
+
+FILE *tfp_fd_stream(int fd)
+{
+	int d = tfp_dup(fd);
+	FILE *f;
+
+	if (d < 0)
+		return NULL;
+	/* The duplicate shares the offset and O_APPEND with fd. */
+	f = fdopen(d, "r+");
+	if (!f)
+		close_keep_errno(d);
+	return f;
 }

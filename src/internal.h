@@ -9,7 +9,11 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -31,6 +35,11 @@
 # define TFP_O_DIRECTORY O_DIRECTORY
 #else
 # define TFP_O_DIRECTORY 0
+#endif
+#if HAVE_DECL_AT_EMPTY_PATH
+# define TFP_AT_EMPTY_PATH AT_EMPTY_PATH
+#else
+# define TFP_AT_EMPTY_PATH 0
 #endif
 #if HAVE_DECL_O_TMPFILE
 # define TFP_O_TMPFILE O_TMPFILE
@@ -66,6 +75,9 @@
 
 #define TFP_UNUSED(x) ((void)(x))
 
+/* The largest off_t (POSIX gives no OFF_MAX). */
+#define TFP_OFF_MAX ((off_t)(((uintmax_t)1 << (sizeof(off_t) * CHAR_BIT - 1)) - 1))
+
 /* ---- random.c and the random_*.c backends ---- */
 
 /* Fills buf with n bytes from the OS's cryptographic generator. */
@@ -89,6 +101,8 @@ extern int (*tfp_name_hook)(char *out);
 int tfp_fd_settle(int fd);
 /* Sets FD_CLOEXEC on fd. */
 int tfp_set_cloexec(int fd);
+/* dup(fd) as the contract wants it: close-on-exec, above 2. */
+int tfp_dup(int fd);
 
 /* ---- path.c ---- */
 
@@ -152,5 +166,64 @@ int tfp_exit_unregister(struct tfp_exit_slot *slot);
  * configure found getdents64.  Returns 0, or -1 with the first errno met
  * after removing all it could. */
 int tfp_rmtree_contents(int dirfd);
+
+/* ---- The file object: wrapper.c, unnamed.c, spooled.c, stream_*.c,
+ * persist.c ---- */
+
+/* A spooled file's contents while in memory. */
+struct tfp_spool {
+	unsigned char *data;
+	size_t size;   /* bytes of content */
+	size_t cap;    /* bytes allocated */
+	size_t pos;    /* may be past size: a write there leaves zeros between */
+};
+
+struct tempfile {
+	int fd;                 /* -1 while in memory and after closefd */
+	unsigned flags;         /* TEMPFILE_* constructor flags */
+	int closed;             /* tempfile_closefd() was called */
+	int linkable;           /* unnamed with O_TMPFILE: linkat() can name it */
+	int persisted;
+	char *name;             /* absolute path of a named or persisted file */
+	FILE *stream;
+	struct tfp_exit_slot *exit_slot;
+	/* Spooled files: spool is non-NULL until the rollover. */
+	struct tfp_spool *spool;
+	size_t max_size;
+	char *suffix, *prefix, *dir; /* where the rollover creates the file */
+};
+
+/* read(2), write(2), lseek(2), ftruncate(2) on any kind of file, without
+ * touching the stream: what the stream backends call. */
+ssize_t tfp_io_read(tempfile *tf, void *buf, size_t n);
+ssize_t tfp_io_write(tempfile *tf, const void *buf, size_t n);
+off_t tfp_io_seek(tempfile *tf, off_t offset, int whence);
+
+/* unnamed.c: a descriptor on a new file with no name in dir (NULL: the
+ * default); *linkable says whether linkat() can give it one. */
+int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
+                   unsigned flags, int *linkable);
+/* Whether O_TMPFILE is tried (cleared when the kernel turns out to lack
+ * it; the tests clear it to exercise the fallback). */
+extern atomic_int tfp_tmpfile_works;
+
+/* spooled.c: the in-memory half of a spooled file. */
+ssize_t tfp_spool_read(struct tfp_spool *sp, void *buf, size_t n);
+ssize_t tfp_spool_write(struct tfp_spool *sp, const void *buf, size_t n);
+int tfp_spool_truncate(struct tfp_spool *sp, size_t size);
+void tfp_spool_free(struct tfp_spool *sp);
+/* Moves tf's spool to an unnamed file on disk (0 if already there). */
+int tfp_spool_rollover(tempfile *tf);
+
+/* stream_*.c: a stdio stream over a spooled file's tfp_io_* calls; where
+ * the C library cannot make one, tf is rolled over and gets an fd stream. */
+FILE *tfp_spool_stream(tempfile *tf);
+/* fdutil.c: a stream on a duplicate of tf->fd (shared offset). */
+FILE *tfp_fd_stream(int fd);
+
+/* noreplace_*.c: rename(2) that fails with EEXIST instead of replacing;
+ * tfp_link_noreplace() is the link-and-unlink way, every backend's fallback. */
+int tfp_rename_noreplace(const char *from, const char *to);
+int tfp_link_noreplace(const char *from, const char *to);
 
 #endif /* TFP_INTERNAL_H */

@@ -1,0 +1,42 @@
+/* Streams over spooled files with glibc's fopencookie(3). */
+#include "internal.h"
+
+#include <errno.h>
+
+static ssize_t cookie_read(void *tf, char *buf, size_t n)
+{
+	return tfp_io_read(tf, buf, n);
+}
+
+static ssize_t cookie_write(void *tf, const char *buf, size_t n)
+{
+	ssize_t w = tfp_io_write(tf, buf, n);
+
+	return w < 0 ? 0 : w; /* fopencookie's way of saying "error" */
+}
+
+static int cookie_seek(void *tf, off64_t *offset, int whence)
+{
+	off_t r = tfp_io_seek(tf, (off_t)*offset, whence);
+
+	if (r < 0)
+		return -1;
+	*offset = r;
+	return 0;
+}
+
+/* The object owns the file; closing the stream only lets go of it. */
+static int cookie_close(void *tf)
+{
+	TFP_UNUSED(tf);
+	return 0;
+}
+
+FILE *tfp_spool_stream(tempfile *tf)
+{
+	static const cookie_io_functions_t io = {
+		cookie_read, cookie_write, cookie_seek, cookie_close
+	};
+
+	return fopencookie(tf, "r+", io);
+}

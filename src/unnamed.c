@@ -1,0 +1,70 @@
+/*
+ * Files with no name: Python's TemporaryFile.  O_TMPFILE where the kernel
+ * and the file system take it; otherwise a file created exclusively and
+ * unlinked before anyone is told of it.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Cleared for good once the kernel shows it has no O_TMPFILE at all. */
+atomic_int tfp_tmpfile_works = 1;
+
+/* -1 with errno when O_TMPFILE cannot be used here and now, so the caller
+ * falls back; -2 with errno for a failure the fallback would repeat. */
+static int open_tmpfile(const char *dir, int oflags)
+{
+	int fd;
+
+	if (!TFP_O_TMPFILE || !atomic_load_explicit(&tfp_tmpfile_works, memory_order_relaxed))
+		return -1;
+	/* Without O_EXCL, so that persist can linkat() it into place. */
+	fd = open(dir, oflags | TFP_O_TMPFILE, 0600);
+	if (fd >= 0) {
+		fd = tfp_fd_settle(fd);
+		return fd >= 0 ? fd : -2;
+	}
+	switch (errno) {
+	case EISDIR: /* before Linux 3.11, O_TMPFILE reads as O_DIRECTORY */
+		atomic_store_explicit(&tfp_tmpfile_works, 0, memory_order_relaxed);
+		return -1;
+	case EOPNOTSUPP: /* this file system */
+	case EINVAL:
+		return -1;
+	default:
+		return -2;
+	}
+}
+
+int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
+                   unsigned flags, int *linkable)
+{
+	int oflags = O_RDWR | TFP_O_CLOEXEC | (flags & TEMPFILE_APPEND ? O_APPEND : 0);
+	char *path;
+	int fd;
+
+	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+		return -1;
+	if (!dir && !(dir = tempfile_gettempdir()))
+		return -1;
+	fd = open_tmpfile(dir, oflags);
+	if (fd != -1) {
+		*linkable = 1;
+		return fd >= 0 ? fd : -1;
+	}
+	fd = tempfile_mkstemp(suffix, prefix, dir, oflags & O_APPEND, &path);
+	if (fd < 0)
+		return -1;
+	if (unlink(path) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		fd = -1;
+	}
+	free(path);
+	*linkable = 0;
+	return fd;
+}

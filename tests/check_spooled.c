@@ -1,0 +1,319 @@
+/* Spooled files: src/spooled.c and the stream backends. */
+#include "src/internal.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void assert_read_at(tempfile *tf, off_t off, const void *want, size_t n)
+{
+	char buf[4096];
+
+	ck_assert_uint_le(n, sizeof buf);
+	ck_assert_int_eq(tempfile_seek(tf, off, SEEK_SET), off);
+	ck_assert_int_eq(tempfile_read(tf, buf, n), (ssize_t)n);
+	ck_assert_mem_eq(buf, want, n);
+}
+
+static off_t tell(tempfile *tf)
+{
+	return tempfile_seek(tf, 0, SEEK_CUR);
+}
+
+START_TEST(test_exact_max_size_stays)
+{
+	tempfile *tf = tempfile_spooled(10, NULL, NULL, NULL, 0);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_ptr_null(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tempfile_write(tf, "0123456789", 10), 10);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	ck_assert_int_eq(tempfile_write(tf, "a", 1), 1); /* max_size + 1 */
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0); /* an unnamed file */
+	ck_assert_int_eq(tell(tf), 11);
+	assert_read_at(tf, 0, "0123456789a", 11);
+	ck_assert_ptr_null(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+START_TEST(test_one_big_write_rolls)
+{
+	tempfile *tf = tempfile_spooled(10, NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "0123456789abc", 13), 13);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	assert_read_at(tf, 0, "0123456789abc", 13);
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_fileno_rolls_over)
+{
+	tempfile *tf = tempfile_spooled(100, NULL, NULL, NULL, 0);
+	char buf[8] = "";
+	int fd;
+
+	ck_assert_int_eq(tempfile_write(tf, "abcdef", 6), 6);
+	ck_assert_int_eq(tempfile_seek(tf, 2, SEEK_SET), 2);
+	fd = tempfile_fileno(tf);
+	ck_assert_int_gt(fd, 2);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 2); /* position kept */
+	ck_assert_int_eq(read(fd, buf, sizeof buf), 4);
+	ck_assert_str_eq(buf, "cdef");
+	ck_assert_int_eq(tempfile_fileno(tf), fd);
+	tempfile_close(tf);
+}
+END_TEST
+
+/* Seeking past max_size alone does not roll over; writing there does, and
+ * the gap reads as zeros in memory and on disk. */
+START_TEST(test_seek_past_limit_and_gaps)
+{
+	static const char zeros[8];
+	tempfile *tf = tempfile_spooled(16, NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "ab", 2), 2);
+	ck_assert_int_eq(tempfile_seek(tf, 6, SEEK_SET), 6);
+	ck_assert_int_eq(tempfile_write(tf, "cd", 2), 2); /* gap 2..5 */
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	assert_read_at(tf, 2, zeros, 4);
+	assert_read_at(tf, 0, "ab\0\0\0\0cd", 8);
+	ck_assert_int_eq(tempfile_seek(tf, 100, SEEK_SET), 100);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 8);
+	ck_assert_int_eq(tempfile_seek(tf, 20, SEEK_CUR), 28);
+	ck_assert_int_eq(tempfile_write(tf, "e", 1), 1);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	assert_read_at(tf, 0, "ab\0\0\0\0cd", 8);
+	assert_read_at(tf, 8, zeros, 8);
+	assert_read_at(tf, 28, "e", 1);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 29);
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_bad_seeks)
+{
+	tempfile *tf = tempfile_spooled(16, NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
+	errno = 0;
+	ck_assert_int_eq(tempfile_seek(tf, -1, SEEK_SET), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_seek(tf, -4, SEEK_CUR), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_seek(tf, -4, SEEK_END), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_seek(tf, 0, 42), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tell(tf), 3); /* unchanged */
+	ck_assert_int_eq(tempfile_seek(tf, -3, SEEK_CUR), 0);
+	ck_assert_int_eq(tempfile_truncate(tf, -1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_truncate)
+{
+	static const char zeros[6];
+	tempfile *tf = tempfile_spooled(10, NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "abcdefgh", 8), 8);
+	ck_assert_int_eq(tempfile_truncate(tf, 3), 0);
+	ck_assert_int_eq(tell(tf), 8); /* position unchanged, as ftruncate */
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 3);
+	ck_assert_int_eq(tempfile_truncate(tf, 10), 0); /* grow within limit */
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	assert_read_at(tf, 0, "abc", 3);
+	assert_read_at(tf, 3, zeros, 6); /* what was cut reads as zeros */
+	ck_assert_int_eq(tempfile_truncate(tf, 11), 0); /* past it */
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 11);
+	assert_read_at(tf, 0, "abc\0\0\0\0\0\0\0\0", 11);
+	ck_assert_int_eq(tempfile_truncate(tf, 1), 0);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 1);
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_read_across_rollover)
+{
+	tempfile *tf = tempfile_spooled(16, NULL, NULL, NULL, 0);
+	char buf[32] = "";
+
+	ck_assert_int_eq(tempfile_write(tf, "0123456789", 10), 10);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_SET), 0);
+	ck_assert_int_eq(tempfile_read(tf, buf, 4), 4);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 10);
+	ck_assert_int_eq(tempfile_write(tf, "abcdefghij", 10), 10);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tempfile_seek(tf, 4, SEEK_SET), 4);
+	ck_assert_int_eq(tempfile_read(tf, buf, sizeof buf), 16);
+	ck_assert_mem_eq(buf, "456789abcdefghij", 16);
+	ck_assert_int_eq(tempfile_read(tf, buf, sizeof buf), 0); /* EOF */
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_stream_crosses_limit)
+{
+	tempfile *tf = tempfile_spooled(100, NULL, NULL, NULL, 0);
+	FILE *f = tempfile_stream(tf);
+	char line[32];
+	int i;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(tempfile_rolled(tf), fileno(f) >= 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(fprintf(f, "line %02d\n", i), 8); /* 80 bytes */
+	ck_assert_int_eq(fflush(f), 0);
+	if (fileno(f) < 0) /* a stream over memory */
+		ck_assert_int_eq(tempfile_rolled(tf), 0);
+	for (; i < 20; i++)
+		ck_assert_int_eq(fprintf(f, "line %02d\n", i), 8); /* 160 bytes */
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 160);
+	ck_assert_int_eq(fseek(f, 72, SEEK_SET), 0);
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	ck_assert_str_eq(line, "line 09\n");
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	ck_assert_str_eq(line, "line 10\n");
+	assert_read_at(tf, 152, "line 19\n", 8);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+START_TEST(test_stream_in_memory)
+{
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+	FILE *f = tempfile_stream(tf);
+	char line[32];
+
+	ck_assert_int_gt(fputs("first\nsecond\n", f), 0);
+	ck_assert_int_eq(fseek(f, 6, SEEK_SET), 0);
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	ck_assert_str_eq(line, "second\n");
+	ck_assert_int_eq(ftell(f), 13);
+	/* Direct calls after stream reads see the stream's position. */
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	ck_assert_int_eq(fgetc(f), 'f');
+	ck_assert_int_eq(tell(tf), 1);
+	ck_assert_int_eq(tempfile_rolled(tf), fileno(f) >= 0);
+	tempfile_close(tf);
+}
+END_TEST
+
+START_TEST(test_never_by_size)
+{
+	enum { N = 1 << 20 };
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+	char *big = malloc(N);
+
+	memset(big, 'x', N);
+	ck_assert_int_eq(tempfile_write(tf, big, N), N);
+	ck_assert_int_eq(tempfile_truncate(tf, 2 * N), 0);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tempfile_rollover(tf), 0);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tempfile_rollover(tf), 0); /* again: nothing to do */
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 2 * N);
+	assert_read_at(tf, N - 4, "xxxx\0\0\0\0", 8);
+	tempfile_close(tf);
+	free(big);
+}
+END_TEST
+
+/* The rollover goes to the directory and names given at construction. */
+START_TEST(test_rollover_dir)
+{
+	char *sub = tu_subdir("spool", 0), *other = tu_subdir("other", 0);
+	tempfile *tf;
+
+	ck_assert_int_eq(tempfile_settempdir(other), 0);
+	atomic_store(&tfp_tmpfile_works, !_i);
+	tf = tempfile_spooled(4, ".sfx", "pfx", sub, 0);
+	ck_assert_int_eq(tempfile_write(tf, "12345", 5), 5);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tf->linkable, TFP_O_TMPFILE && !_i);
+	ck_assert_int_eq(tu_count_entries(sub), 0);
+	ck_assert_int_eq(tu_count_entries(other), 0);
+	/* Only the closing removes it from the object's reach. */
+	ck_assert_int_eq(rmdir(sub), 0);
+	assert_read_at(tf, 0, "12345", 5);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(sub);
+	free(other);
+}
+END_TEST
+
+/* A failed rollover leaves the data in memory, untouched. */
+START_TEST(test_failed_rollover)
+{
+	char *sub = tu_subdir("gone", 0);
+	tempfile *tf = tempfile_spooled(4, NULL, NULL, sub, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "1234", 4), 4);
+	ck_assert_int_eq(rmdir(sub), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_write(tf, "5", 1), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(tempfile_fileno(tf), -1);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	assert_read_at(tf, 0, "1234", 4);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(sub);
+}
+END_TEST
+
+START_TEST(test_closefd_spooled)
+{
+	tempfile *tf = tempfile_spooled(4, NULL, NULL, NULL, 0);
+	char c;
+
+	ck_assert_int_eq(tempfile_write(tf, "12", 2), 2);
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	ck_assert_int_eq(tempfile_read(tf, &c, 1), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+static Suite *spooled_suite(void)
+{
+	Suite *s = suite_create("spooled");
+	TCase *tc = tu_tcase("spooled", 60);
+
+	tcase_add_test(tc, test_exact_max_size_stays);
+	tcase_add_test(tc, test_one_big_write_rolls);
+	tcase_add_test(tc, test_fileno_rolls_over);
+	tcase_add_test(tc, test_seek_past_limit_and_gaps);
+	tcase_add_test(tc, test_bad_seeks);
+	tcase_add_test(tc, test_truncate);
+	tcase_add_test(tc, test_read_across_rollover);
+	tcase_add_test(tc, test_stream_crosses_limit);
+	tcase_add_test(tc, test_stream_in_memory);
+	tcase_add_test(tc, test_never_by_size);
+	tcase_add_loop_test(tc, test_rollover_dir, 0, 2);
+	tcase_add_test(tc, test_failed_rollover);
+	tcase_add_test(tc, test_closefd_spooled);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(spooled_suite());
+}

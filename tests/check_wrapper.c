@@ -1,0 +1,340 @@
+/* Named and unnamed file objects: src/wrapper.c and src/unnamed.c. */
+#include "src/internal.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void assert_contents(const char *path, const char *want)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(buf, want);
+}
+
+/* Reads the whole file from the start through the object. */
+static void assert_object_contents(tempfile *tf, const char *want)
+{
+	char buf[256] = "";
+	ssize_t n;
+
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_SET), 0);
+	n = tempfile_read(tf, buf, sizeof buf - 1);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, want);
+}
+
+static int next_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+START_TEST(test_named_lifecycle)
+{
+	tempfile *tf = tempfile_named(".s", "p-", NULL, 0);
+	const char *name;
+	struct stat st;
+	int fd;
+
+	ck_assert_ptr_nonnull(tf);
+	name = tempfile_name(tf);
+	ck_assert_ptr_nonnull(name);
+	ck_assert_int_eq(strncmp(name, tu_base, strlen(tu_base)), 0);
+	ck_assert_str_eq(name + strlen(name) - 2, ".s");
+	ck_assert_int_eq(lstat(name, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	fd = tempfile_fileno(tf);
+	ck_assert_int_gt(fd, 2);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(tempfile_rolled(tf), 1);
+	ck_assert_int_eq(tempfile_rollover(tf), 0);
+	ck_assert_int_eq(tempfile_write(tf, "hello", 5), 5);
+	assert_contents(name, "hello");
+	assert_object_contents(tf, "hello");
+	ck_assert_int_eq(tempfile_truncate(tf, 2), 0);
+	assert_object_contents(tf, "he");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1); /* descriptor closed */
+	ck_assert_int_eq(tempfile_close(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_named_keep)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_KEEP);
+	char *name = strdup(tempfile_name(tf));
+
+	ck_assert_int_eq(tempfile_write(tf, "kept", 4), 4);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	assert_contents(name, "kept");
+	free(name);
+}
+END_TEST
+
+START_TEST(test_named_removed_by_hand)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(unlink(tempfile_name(tf)), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+START_TEST(test_stream)
+{
+	tempfile *tf = _i == 0 ? tempfile_named(NULL, NULL, NULL, 0)
+	                       : tempfile_unnamed(NULL, NULL, NULL, 0);
+	char buf[64];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(tf);
+	f = tempfile_stream(tf);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_eq(tempfile_stream(tf), f);
+	ck_assert_int_gt(fileno(f), 2);
+	ck_assert_int_eq(fcntl(fileno(f), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_gt(fprintf(f, "line %d\n", 1), 0);
+	/* A direct call sees what the stream wrote, without fflush. */
+	assert_object_contents(tf, "line 1\n");
+	ck_assert_int_eq(tempfile_write(tf, "two\n", 4), 4);
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
+	ck_assert_str_eq(buf, "line 1\n");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
+	ck_assert_str_eq(buf, "two\n");
+	if (_i == 0)
+		assert_contents(tempfile_name(tf), "line 1\ntwo\n");
+	/* Unflushed stream output reaches the file at close. */
+	ck_assert_int_gt(fputs("three\n", f), 0);
+	if (_i == 0) {
+		char *name = strdup(tempfile_name(tf));
+		tf->flags |= TEMPFILE_KEEP;
+		ck_assert_int_eq(tempfile_close(tf), 0);
+		assert_contents(name, "line 1\ntwo\nthree\n");
+		free(name);
+	} else {
+		ck_assert_int_eq(tempfile_close(tf), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_append)
+{
+	tempfile *tf = _i == 0 ? tempfile_named(NULL, NULL, NULL, TEMPFILE_APPEND)
+	             : _i == 1 ? tempfile_unnamed(NULL, NULL, NULL, TEMPFILE_APPEND)
+	                       : tempfile_spooled(100, NULL, NULL, NULL, TEMPFILE_APPEND);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_SET), 0);
+	ck_assert_int_eq(tempfile_write(tf, "def", 3), 3);
+	assert_object_contents(tf, "abcdef");
+	ck_assert_int_eq(tempfile_seek(tf, 1, SEEK_SET), 1);
+	ck_assert_int_gt(fputs("gh", tempfile_stream(tf)), 0);
+	ck_assert_int_eq(fflush(tempfile_stream(tf)), 0);
+	assert_object_contents(tf, "abcdefgh");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+START_TEST(test_unnamed)
+{
+	tempfile *tf;
+	int fd;
+
+	atomic_store(&tfp_tmpfile_works, !_i);
+	tf = tempfile_unnamed(".s", "p", NULL, 0);
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_ptr_null(tempfile_name(tf));
+	ck_assert_int_eq(tf->linkable, TFP_O_TMPFILE && !_i);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	fd = tempfile_fileno(tf);
+	ck_assert_int_gt(fd, 2);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	ck_assert_int_eq(tempfile_write(tf, "data", 4), 4);
+	assert_object_contents(tf, "data");
+	/* Its directory can go while it is open: nothing is in it. */
+	ck_assert_int_eq(rmdir(tu_base), 0);
+	assert_object_contents(tf, "data");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+START_TEST(test_unnamed_no_leak)
+{
+	int before = next_free_fd(), i;
+
+	atomic_store(&tfp_tmpfile_works, !_i);
+	for (i = 0; i < 1000; i++) {
+		tempfile *tf = tempfile_unnamed(NULL, NULL, NULL, 0);
+		ck_assert_ptr_nonnull(tf);
+		if (i % 2)
+			ck_assert_ptr_nonnull(tempfile_stream(tf));
+		ck_assert_int_eq(tempfile_close(tf), 0);
+	}
+	ck_assert_int_eq(next_free_fd(), before);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+START_TEST(test_closefd)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *name = strdup(tempfile_name(tf));
+	char c;
+
+	ck_assert_ptr_nonnull(tempfile_stream(tf));
+	ck_assert_int_gt(fputs("buffered", tempfile_stream(tf)), 0);
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	assert_contents(name, "buffered"); /* the stream was flushed */
+	ck_assert_str_eq(tempfile_name(tf), name);
+	errno = 0;
+	ck_assert_int_eq(tempfile_read(tf, &c, 1), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_write(tf, "x", 1), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_SET), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_truncate(tf, 0), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_fileno(tf), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_ptr_null(tempfile_stream(tf));
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_closefd(tf), 0); /* again: nothing to do */
+	ck_assert_int_eq(access(name, F_OK), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(access(name, F_OK), -1);
+	free(name);
+}
+END_TEST
+
+/* Many pending files, few descriptors. */
+START_TEST(test_closefd_many)
+{
+	enum { N = 300 };
+	tempfile *tfs[N];
+	int before = next_free_fd(), i;
+
+	for (i = 0; i < N; i++) {
+		tfs[i] = tempfile_named(NULL, NULL, NULL, 0);
+		ck_assert_ptr_nonnull(tfs[i]);
+		ck_assert_int_eq(tempfile_closefd(tfs[i]), 0);
+	}
+	ck_assert_int_eq(next_free_fd(), before);
+	ck_assert_int_eq(tu_count_entries(tu_base), N);
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(tempfile_close(tfs[i]), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+static tempfile *construct(int kind, const char *suffix, const char *prefix,
+                           const char *dir, unsigned flags)
+{
+	switch (kind) {
+	case 0: return tempfile_named(suffix, prefix, dir, flags);
+	case 1: return tempfile_unnamed(suffix, prefix, dir, flags);
+	default: return tempfile_spooled(10, suffix, prefix, dir, flags);
+	}
+}
+
+static void assert_fails(int kind, const char *suffix, const char *prefix,
+                         const char *dir, unsigned flags, int want)
+{
+	errno = 0;
+	ck_assert_ptr_null(construct(kind, suffix, prefix, dir, flags));
+	ck_assert_int_eq(errno, want);
+}
+
+START_TEST(test_bad_arguments)
+{
+	char *missing, *file;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&missing, "%s/missing", tu_base), 0);
+	ck_assert_int_ge(asprintf(&file, "%s/file", tu_base), 0);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fclose(f);
+	assert_fails(_i, NULL, "a/b", NULL, 0, EINVAL);
+	assert_fails(_i, "/", NULL, NULL, 0, EINVAL);
+	assert_fails(_i, NULL, NULL, missing, 0, ENOENT);
+	assert_fails(_i, NULL, NULL, file, 0, ENOTDIR);
+	assert_fails(_i, NULL, NULL, NULL, TEMPFILE_IGNORE_CLEANUP_ERRORS, EINVAL);
+	assert_fails(_i, NULL, NULL, NULL, 0x100, EINVAL);
+	atomic_store(&tfp_tmpfile_works, 0);
+	assert_fails(_i, NULL, NULL, missing, 0, ENOENT);
+	assert_fails(_i, NULL, "a/b", NULL, 0, EINVAL);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(missing);
+	free(file);
+}
+END_TEST
+
+static int stdio_closed_child(void *arg)
+{
+	int kind;
+
+	(void)arg;
+	close(0);
+	close(1);
+	close(2);
+	for (kind = 0; kind < 3; kind++) {
+		tempfile *tf = construct(kind, NULL, NULL, NULL, 0);
+		FILE *f = tf ? tempfile_stream(tf) : NULL;
+
+		/* A spooled file's stream has no descriptor of its own. */
+		if (!f || tempfile_fileno(tf) <= 2 || (fileno(f) <= 2 && fileno(f) != -1))
+			return 1 + kind;
+		tempfile_close(tf);
+	}
+	return 0;
+}
+
+START_TEST(test_stdio_closed)
+{
+	ck_assert_int_eq(tu_run(stdio_closed_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+static Suite *wrapper_suite(void)
+{
+	Suite *s = suite_create("wrapper");
+	TCase *tc = tu_tcase("files", 60);
+
+	tcase_add_test(tc, test_named_lifecycle);
+	tcase_add_test(tc, test_named_keep);
+	tcase_add_test(tc, test_named_removed_by_hand);
+	tcase_add_loop_test(tc, test_stream, 0, 2);
+	tcase_add_loop_test(tc, test_append, 0, 3);
+	tcase_add_loop_test(tc, test_unnamed, 0, 2);
+	tcase_add_loop_test(tc, test_unnamed_no_leak, 0, 2);
+	tcase_add_test(tc, test_closefd);
+	tcase_add_test(tc, test_closefd_many);
+	tcase_add_loop_test(tc, test_bad_arguments, 0, 3);
+	tcase_add_test(tc, test_stdio_closed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(wrapper_suite());
+}
