@@ -198,12 +198,17 @@ TEMPFILE_API int tempfile_fileno(tempfile *tf);
 TEMPFILE_API const char *tempfile_name(const tempfile *tf);
 
 /* A stdio stream on the same file, created on first call and owned by tf
- * (never fclose() it; tempfile_close() does).  The stream and the
- * tempfile_read()/write()/seek() calls share one file offset: fflush() the
- * stream before switching from stream I/O to the direct calls, and the
- * direct calls before switching back; tempfile_seek() drops the stream's
- * buffer.  On a spooled file the stream reads and writes through the spool
- * and rolls it over when its writes pass max_size. */
+ * (never fclose() it; tempfile_closefd() and tempfile_close() flush and
+ * close it).  The stream and the direct calls below share one file
+ * position.  Each direct call first flushes the stream, so stream output is
+ * never lost or reordered; after direct calls, fseek() (or rewind()) the
+ * stream before using it again, as C asks between reads and writes anyway.
+ * For named and unnamed files the stream reads a duplicate descriptor
+ * (close-on-exec, above 2).  For a spooled file it reads and writes through
+ * the spool and rolls it over when its writes pass max_size (its fileno()
+ * is -1); where the C library has neither fopencookie() nor funopen(), the
+ * spooled file rolls over to disk first instead.  NULL with errno on
+ * failure, EBADF after tempfile_closefd(). */
 TEMPFILE_API FILE *tempfile_stream(tempfile *tf);
 
 /* read(2), write(2), lseek(2) and ftruncate(2) for every kind of file,
