@@ -60,6 +60,18 @@ int tfp_fd_settle(int fd)
 	return high;
 }
 
+int tfp_dup_onto(int fd, int target)
+{
+#ifdef HAVE_DUP3
+	return dup3(fd, target, O_CLOEXEC) < 0 ? -1 : 0;
+#else
+	/* dup2() clears close-on-exec: a fork+exec in between inherits it. */
+	if (dup2(fd, target) < 0)
+		return -1;
+	return tfp_set_cloexec(target);
+#endif
+}
+
 FILE *tfp_fd_stream(int fd)
 {
 	int d = tfp_dup(fd);

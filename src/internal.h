@@ -103,6 +103,8 @@ int tfp_fd_settle(int fd);
 int tfp_set_cloexec(int fd);
 /* dup(fd) as the contract wants it: close-on-exec, above 2. */
 int tfp_dup(int fd);
+/* dup2(fd, target), leaving target close-on-exec. */
+int tfp_dup_onto(int fd, int target);
 
 /* ---- path.c ---- */
 

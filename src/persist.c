@@ -114,9 +114,7 @@ static int switch_file(tempfile *tf, int nfd)
 
 	if (pos < 0 || lseek(nfd, pos, SEEK_SET) < 0)
 		return -1;
-	if (sfd >= 0 && (dup2(nfd, sfd) < 0 || tfp_set_cloexec(sfd) < 0))
-		return -1;
-	if (dup2(nfd, tf->fd) < 0 || tfp_set_cloexec(tf->fd) < 0)
+	if ((sfd >= 0 && tfp_dup_onto(nfd, sfd) < 0) || tfp_dup_onto(nfd, tf->fd) < 0)
 		return -1;
 	close(nfd);
 	return 0;
@@ -130,7 +128,8 @@ static int place_copy(tempfile *tf, const char *path, unsigned flags)
 	int nfd = -1, saved;
 
 	if (dir)
-		nfd = tempfile_mkstemp(NULL, SIDE_PREFIX, dir, 0, &side);
+		nfd = tempfile_mkstemp(NULL, SIDE_PREFIX, dir,
+		                       tf->flags & TEMPFILE_APPEND ? O_APPEND : 0, &side);
 	free(dir);
 	if (nfd < 0)
 		return -1;
