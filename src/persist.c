@@ -172,6 +172,10 @@ static int place(tempfile *tf, const char *path, unsigned flags)
 {
 	int noclobber = (flags & TEMPFILE_NOCLOBBER) != 0;
 
+	/* What the stream holds belongs in the file before it is flushed or
+	 * copied. */
+	if (tf->stream && fflush(tf->stream) != 0)
+		return -1;
 	if (tf->name) {
 		if ((flags & TEMPFILE_DURABLE) && fsync_named(tf) < 0)
 			return -1;
@@ -181,7 +185,7 @@ static int place(tempfile *tf, const char *path, unsigned flags)
 		errno = EBADF; /* its data went with the descriptor */
 		return -1;
 	}
-	if (tfp_spool_rollover(tf) < 0 || (tf->stream && fflush(tf->stream) != 0))
+	if (tfp_spool_rollover(tf) < 0)
 		return -1;
 	if (!tf->linkable)
 		return place_copy(tf, path, flags);
