@@ -314,6 +314,52 @@ START_TEST(test_stdio_closed)
 }
 END_TEST
 
+/* ---- Cleanup at exit ---- */
+
+#include <signal.h>
+
+static int exit_child(void *arg)
+{
+	int how = *(int *)arg;
+	tempfile *gone = tempfile_named(".gone", NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT);
+	tempfile *kept = tempfile_named(".kept", NULL, NULL,
+	                                TEMPFILE_CLEANUP_AT_EXIT | TEMPFILE_KEEP);
+	tempfile *moved = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT);
+	char *dest;
+
+	if (!gone || !kept || !moved || asprintf(&dest, "%s/persisted", tu_base) < 0)
+		return 1;
+	if (tempfile_persist(moved, dest, 0) < 0)
+		return 2;
+	if (how == SIGTERM)
+		raise(SIGTERM);
+	else if (how == 1)
+		tempfile_cleanup_all();
+	else
+		exit(0);
+	return tempfile_close(gone) == 0 && tempfile_close(kept) == 0 ? 3 : 4;
+}
+
+/* exit(), death by SIGTERM, and tempfile_cleanup_all() by hand remove what
+ * asked for it, and only that. */
+START_TEST(test_cleanup_at_exit)
+{
+	static const int hows[] = { 0, SIGTERM, 1 };
+	int how = hows[_i];
+
+	ck_assert_int_eq(tu_run(exit_child, &how, 0),
+	                 how == SIGTERM ? 100 + SIGTERM : how == 1 ? 3 : 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 2);
+	ck_assert_int_eq(access(tu_base, F_OK), 0);
+	{
+		char *p;
+		ck_assert_int_ge(asprintf(&p, "%s/persisted", tu_base), 0);
+		ck_assert_int_eq(access(p, F_OK), 0);
+		free(p);
+	}
+}
+END_TEST
+
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
@@ -330,6 +376,7 @@ static Suite *wrapper_suite(void)
 	tcase_add_test(tc, test_closefd_many);
 	tcase_add_loop_test(tc, test_bad_arguments, 0, 3);
 	tcase_add_test(tc, test_stdio_closed);
+	tcase_add_loop_test(tc, test_cleanup_at_exit, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
