@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,8 +317,6 @@ END_TEST
 
 /* ---- Cleanup at exit ---- */
 
-#include <signal.h>
-
 static int exit_child(void *arg)
 {
 	int how = *(int *)arg;
@@ -346,17 +345,14 @@ START_TEST(test_cleanup_at_exit)
 {
 	static const int hows[] = { 0, SIGTERM, 1 };
 	int how = hows[_i];
+	char *persisted;
 
+	ck_assert_int_ge(asprintf(&persisted, "%s/persisted", tu_base), 0);
 	ck_assert_int_eq(tu_run(exit_child, &how, 0),
 	                 how == SIGTERM ? 100 + SIGTERM : how == 1 ? 3 : 0);
 	ck_assert_int_eq(tu_count_entries(tu_base), 2);
-	ck_assert_int_eq(access(tu_base, F_OK), 0);
-	{
-		char *p;
-		ck_assert_int_ge(asprintf(&p, "%s/persisted", tu_base), 0);
-		ck_assert_int_eq(access(p, F_OK), 0);
-		free(p);
-	}
+	ck_assert_int_eq(access(persisted, F_OK), 0);
+	free(persisted);
 }
 END_TEST
 
