@@ -106,14 +106,12 @@ static int copy_all(int from, int to)
 }
 
 /* Makes the descriptors that read tf's file read the one open as nfd:
- * tf->fd and the stream's, so that a stream handed out keeps working. */
+ * tf->fd and the stream's, so that a stream handed out keeps working.
+ * nfd must already be at tf's position. */
 static int switch_file(tempfile *tf, int nfd)
 {
 	int sfd = tf->stream ? fileno(tf->stream) : -1;
-	off_t pos = lseek(tf->fd, 0, SEEK_CUR);
 
-	if (pos < 0 || lseek(nfd, pos, SEEK_SET) < 0)
-		return -1;
 	if ((sfd >= 0 && tfp_dup_onto(nfd, sfd) < 0) || tfp_dup_onto(nfd, tf->fd) < 0)
 		return -1;
 	close(nfd);
@@ -126,6 +124,7 @@ static int place_copy(tempfile *tf, const char *path, unsigned flags)
 {
 	char *dir = parent_of(path), *side = NULL;
 	int nfd = -1, saved;
+	off_t pos;
 
 	if (dir)
 		nfd = tempfile_mkstemp(NULL, SIDE_PREFIX, dir,
@@ -133,21 +132,25 @@ static int place_copy(tempfile *tf, const char *path, unsigned flags)
 	free(dir);
 	if (nfd < 0)
 		return -1;
-	if (copy_all(tf->fd, nfd) < 0 || ((flags & TEMPFILE_DURABLE) && fsync(nfd) < 0))
+	if (copy_all(tf->fd, nfd) < 0 || ((flags & TEMPFILE_DURABLE) && fsync(nfd) < 0) ||
+	    (pos = lseek(tf->fd, 0, SEEK_CUR)) < 0 || lseek(nfd, pos, SEEK_SET) < 0)
 		goto fail;
 	if (((flags & TEMPFILE_NOCLOBBER) ? tfp_rename_noreplace(side, path)
 	                                  : rename(side, path)) < 0)
 		goto fail;
 	free(side);
-	side = NULL;
-	/* The file is in place: from here on it is the object's file. */
+	/* The copy is in place, and whatever was at path is gone: even if the
+	 * object cannot take it over (dup3 does not fail in practice), it
+	 * stays there. */
 	if (switch_file(tf, nfd) == 0)
 		return 0;
-	unlink(path);
+	saved = errno;
+	close(nfd);
+	errno = saved;
+	return -1;
 fail:
 	saved = errno;
-	if (side)
-		unlink(side);
+	unlink(side);
 	free(side);
 	close(nfd);
 	errno = saved;
