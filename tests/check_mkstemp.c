@@ -370,11 +370,18 @@ START_TEST(test_eexist_retry)
 	ck_assert_str_eq(strrchr(path, '/'), "/tmpdddddddd");
 	free(path);
 
-	script("aaaaaaaa", "bbbbbbbb", "eeeeeeee");
+	script("aaaaaaaa", "cccccccc", "eeeeeeee");
 	path = tempfile_mktemp(NULL, NULL, NULL);
 	ck_assert_int_eq(hook_calls, 3);
 	ck_assert_str_eq(strrchr(path, '/'), "/tmpeeeeeeee");
 	free(path);
+#ifdef HAVE_LSTAT
+	/* A dangling link is taken too; stat() alone cannot tell. */
+	script("bbbbbbbb", "ffffffff", "ffffffff");
+	path = tempfile_mktemp(NULL, NULL, NULL);
+	ck_assert_str_eq(strrchr(path, '/'), "/tmpffffffff");
+	free(path);
+#endif
 	tfp_name_hook = NULL;
 	free(a);
 	free(b);

@@ -282,7 +282,7 @@ START_TEST(test_first_use_race)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof name, "r%d", i);
 		dirs[i] = tu_subdir(name, 0);
 	}
