@@ -3,9 +3,11 @@
  *
  * tempfile_cleanup_all() runs in signal handlers, so it takes no lock and
  * allocates nothing.  The registry is a list of chunks of slots: a chunk is
- * allocated by a registration (under a mutex only registrations contend
- * for), published with an atomic store, and never freed, so a handler can
- * walk the list at any moment.  Each slot's state is an atomic that the
+ * allocated by a registration that finds no free slot, pushed onto the list
+ * with a compare-and-swap, and never freed, so a handler can walk the list
+ * at any moment.  (No mutex either: a child forked while another thread
+ * held one could never register again.  Two threads that race to grow the
+ * list just add two chunks.)  Each slot's state is an atomic that the
  * handler claims with a compare-and-swap before it touches the entry.
  *
  * An entry belongs to the process that registered it: a child forked later
@@ -51,12 +53,11 @@ struct tfp_exit_slot {
 #define CHUNK_SLOTS 64
 
 struct chunk {
-	struct chunk *next; /* set before the chunk is published */
+	struct chunk *next; /* set before the chunk is pushed, then constant */
 	struct tfp_exit_slot slot[CHUNK_SLOTS];
 };
 
 static struct chunk *_Atomic chunks;
-static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int install_failed;
 
@@ -162,18 +163,15 @@ static struct tfp_exit_slot *claim_slot(void)
 
 	if (s)
 		return s;
-	pthread_mutex_lock(&grow_lock);
-	/* Another thread may have added a chunk meanwhile. */
-	s = claim_free(atomic_load(&chunks));
-	if (!s && (c = calloc(1, sizeof *c))) {
-		s = &c->slot[0];
-		atomic_store(&s->state, SLOT_CLAIMED);
-		c->next = atomic_load(&chunks);
-		atomic_store(&chunks, c);
-	}
-	pthread_mutex_unlock(&grow_lock);
-	if (!s)
+	if (!(c = calloc(1, sizeof *c))) {
 		errno = ENOMEM;
+		return NULL;
+	}
+	s = &c->slot[0];
+	atomic_store(&s->state, SLOT_CLAIMED);
+	c->next = atomic_load(&chunks);
+	while (!atomic_compare_exchange_weak(&chunks, &c->next, c))
+		;
 	return s;
 }
 
