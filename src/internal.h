@@ -160,6 +160,35 @@ struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd);
  * tempfile_cleanup_all() had already removed the entry, else 0. */
 int tfp_exit_unregister(struct tfp_exit_slot *slot);
 
+/* ---- dirents_getdents.c or dirents_readdir.c: reading a directory ---- */
+
+/* One pass over a directory's entries, its state on the caller's stack.
+ * Each backend uses its own fields: the getdents64 one reads batches into
+ * buf (no allocation: async-signal-safe), the readdir one keeps a DIR
+ * (readdir allocates: not async-signal-safe).  A batch needs room for one
+ * entry of NAME_MAX characters. */
+struct tfp_dirents {
+	int fd;
+	void *dir;
+	size_t pos, len;
+	union {
+		char buf[1024];
+		unsigned long long align;
+	} u;
+};
+
+/* Starts a pass over the entries of the directory open as dirfd, from the
+ * first one ("." and ".." included).  0, or -1 with errno. */
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd);
+
+/* The next entry: 1 with *name (valid until the next call) and *maybe_dir
+ * (0 only for an entry known not to be a directory), 0 at the end, or -1
+ * with errno. */
+int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir);
+
+/* Ends a pass started by a successful tfp_dirents_open(). */
+void tfp_dirents_close(struct tfp_dirents *it);
+
 /* ---- rmtree.c: removal through directory descriptors ---- */
 
 /* Removes everything inside the directory open as dirfd (which stays).
@@ -227,5 +256,11 @@ FILE *tfp_fd_stream(int fd);
  * tfp_link_noreplace() is the link-and-unlink way, every backend's fallback. */
 int tfp_rename_noreplace(const char *from, const char *to);
 int tfp_link_noreplace(const char *from, const char *to);
+
+/* Removes the directory open as dirfd: its owner permissions restored, its
+ * contents, then path, if path still names that directory.  A tree someone
+ * already removed is not an error.  Async-signal-safe like
+ * tfp_rmtree_contents(). */
+int tfp_rmtree(int dirfd, const char *path);
 
 #endif /* TFP_INTERNAL_H */

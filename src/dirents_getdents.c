@@ -1,0 +1,41 @@
+/* Directory entries through getdents64(2), into the iterator's own buffer:
+ * no allocation, no lock, so tfp_rmtree_contents() and with it
+ * tempfile_cleanup_all() stay async-signal-safe.  (glibc 2.30+ declares
+ * getdents64 in <dirent.h> under _GNU_SOURCE.) */
+#include "internal.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
+{
+	it->fd = dirfd;
+	it->pos = it->len = 0;
+	/* Every pass starts from the first entry, whoever read dirfd before. */
+	return lseek(dirfd, 0, SEEK_SET) < 0 ? -1 : 0;
+}
+
+int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
+{
+	const struct dirent64 *e;
+
+	if (it->pos >= it->len) {
+		ssize_t n = getdents64(it->fd, it->u.buf, sizeof it->u.buf);
+
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		it->pos = 0;
+		it->len = (size_t)n;
+	}
+	/* The kernel aligns every record; the union aligns the buffer. */
+	e = (const struct dirent64 *)(const void *)(it->u.buf + it->pos);
+	it->pos += e->d_reclen;
+	*name = e->d_name;
+	*maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN;
+	return 1;
+}
+
+void tfp_dirents_close(struct tfp_dirents *it)
+{
+	TFP_UNUSED(it);
+}

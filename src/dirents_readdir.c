@@ -1,0 +1,55 @@
+/* Directory entries through fdopendir(3) and readdir(3), where there is no
+ * getdents64(2).  readdir() allocates, so in this build tfp_rmtree_contents()
+ * and tempfile_cleanup_all() are not async-signal-safe: from a fatal-signal
+ * handler they may deadlock in malloc if the signal interrupted it (exit()
+ * and explicit calls are fine). */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
+
+/* Without d_type every entry may be a directory; rmtree.c then finds out
+ * by trying to open it as one. */
+#ifdef DT_DIR
+# define MAYBE_DIR(e) ((e)->d_type == DT_DIR || (e)->d_type == DT_UNKNOWN)
+#else
+# define MAYBE_DIR(e) 1
+#endif
+
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
+{
+	/* closedir() closes the descriptor it was given: hand it a copy. */
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0)
+		return -1;
+	it->fd = fd;
+	if (!(it->dir = fdopendir(fd))) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	/* The copy shares dirfd's offset, wherever a previous pass left it. */
+	rewinddir(it->dir);
+	return 0;
+}
+
+int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
+{
+	const struct dirent *e;
+
+	errno = 0;
+	if (!(e = readdir(it->dir)))
+		return errno ? -1 : 0;
+	*name = e->d_name;
+	*maybe_dir = MAYBE_DIR(e);
+	return 1;
+}
+
+void tfp_dirents_close(struct tfp_dirents *it)
+{
+	closedir(it->dir);
+}

@@ -1,0 +1,112 @@
+/* TemporaryDirectory: a directory made by tempfile_mkdtemp(), held open so
+ * that its removal can go through descriptors (rmtree.c). */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define DIR_FLAGS (TEMPFILE_KEEP | TEMPFILE_CLEANUP_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS)
+
+struct tempfile_dir {
+	char *path;
+	int fd;
+	unsigned flags;
+	struct tfp_exit_slot *exit_slot; /* NULL unless registered */
+};
+
+/* Undoes a tempfile_dir_new() that got as far as d: nothing stays on disk.
+ * The directory is still empty (nobody else knew of it). */
+static tempfile_dir *undo_new(tempfile_dir *d)
+{
+	int saved = errno;
+
+	if (d->fd >= 0)
+		close(d->fd);
+	rmdir(d->path);
+	free(d->path);
+	free(d);
+	errno = saved;
+	return NULL;
+}
+
+tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
+                               const char *dir, unsigned flags)
+{
+	tempfile_dir *d;
+
+	if (flags & ~DIR_FLAGS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(d = malloc(sizeof *d)))
+		return NULL;
+	d->flags = flags;
+	d->exit_slot = NULL;
+	if (!(d->path = tempfile_mkdtemp(suffix, prefix, dir))) {
+		free(d);
+		return NULL;
+	}
+	d->fd = tfp_fd_settle(open(d->path, O_RDONLY | TFP_O_DIRECTORY |
+	                                    TFP_O_NOFOLLOW | TFP_O_CLOEXEC));
+	if (d->fd < 0)
+		return undo_new(d);
+	if ((flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP) &&
+	    !(d->exit_slot = tfp_exit_register(d->path, d->fd)))
+		return undo_new(d);
+	return d;
+}
+
+const char *tempfile_dir_name(const tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return d->path;
+}
+
+int tempfile_dir_fd(const tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return -1;
+	}
+	return d->fd;
+}
+
+int tempfile_dir_cleanup(tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (tfp_rmtree(d->fd, d->path) < 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS))
+		return -1;
+	return 0;
+}
+
+int tempfile_dir_close(tempfile_dir *d)
+{
+	int r = 0, saved = 0;
+
+	if (!d)
+		return 0;
+	/* Removed before unregistering: a fatal signal meanwhile still
+	 * removes the rest.  tfp_rmtree() never touches a path that names
+	 * another directory by now, so the order is safe either way. */
+	if (!(d->flags & TEMPFILE_KEEP) && tempfile_dir_cleanup(d) < 0) {
+		r = -1;
+		saved = errno;
+	}
+	tfp_exit_unregister(d->exit_slot);
+	if (close(d->fd) < 0 && r == 0) {
+		r = -1;
+		saved = errno;
+	}
+	free(d->path);
+	free(d);
+	if (r < 0)
+		errno = saved;
+	return r;
+}
