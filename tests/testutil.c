@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,10 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		/* Check forwards SIGINT and SIGTERM to the test's process group:
+		 * a child starts from the defaults, as a program would. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
 		                  setuid(TU_NOBODY) < 0))
 			_exit(99);

@@ -24,7 +24,8 @@ char *tu_subdir(const char *name, int for_nobody);
 /* Entries in dir besides . and .., or -1. */
 int tu_count_entries(const char *dir);
 
-/* Runs fn(arg) in a child process, as TU_NOBODY if as_nobody, and returns
+/* Runs fn(arg) in a child process with SIGINT and SIGTERM at their
+ * defaults, as TU_NOBODY if as_nobody, and returns
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 
