@@ -62,10 +62,10 @@ static int demo_unnamed(void)
 	return tempfile_close(tf) < 0 ? fail("tempfile_close") : 0;
 }
 
-/* SpooledTemporaryFile: in memory until it passes 64 bytes. */
+/* SpooledTemporaryFile: in memory until it passes 40 bytes. */
 static int demo_spooled(void)
 {
-	tempfile *tf = tempfile_spooled(64, NULL, NULL, NULL, 0);
+	tempfile *tf = tempfile_spooled(40, NULL, NULL, NULL, 0);
 	FILE *f;
 	int i;
 
