@@ -23,13 +23,9 @@
 #else
 # define TFP_O_PATH O_RDONLY
 #endif
-#if HAVE_DECL_AT_EMPTY_PATH
-# define TFP_AT_EMPTY_PATH AT_EMPTY_PATH
-#else
-# define TFP_AT_EMPTY_PATH 0
-#endif
 
-#define SUBDIR_FLAGS (O_RDONLY | TFP_O_DIRECTORY | TFP_O_NOFOLLOW | TFP_O_CLOEXEC)
+/* O_NONBLOCK: without O_DIRECTORY, a FIFO swapped in must not hang us. */
+#define SUBDIR_FLAGS (O_RDONLY | O_NONBLOCK | TFP_O_DIRECTORY | TFP_O_CLOEXEC)
 
 /* Passes over one directory.  A pass after the first picks up what the file
  * system skipped while entries went, or what appeared meanwhile; the cap
@@ -103,21 +99,47 @@ static int make_owner_rwx(int fd)
 	return chmod_fd(fd, (st.st_mode & 07777) | S_IRWXU);
 }
 
+/* Where there is no O_NOFOLLOW, openat() follows a link swapped in for
+ * name; the open is then only trusted if it reached the very directory
+ * that fstatat() found there without following. */
+static int open_nofollow(int dirfd, const char *name, int flags)
+{
+	struct stat seen, got;
+	int fd;
+
+	if (TFP_O_NOFOLLOW)
+		return openat(dirfd, name, flags | TFP_O_NOFOLLOW);
+	if (fstatat(dirfd, name, &seen, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(seen.st_mode)) {
+		errno = S_ISLNK(seen.st_mode) ? ELOOP : ENOTDIR;
+		return -1;
+	}
+	fd = openat(dirfd, name, flags);
+	if (fd >= 0 && (fstat(fd, &got) < 0 || got.st_dev != seen.st_dev ||
+	                got.st_ino != seen.st_ino)) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
+	return fd;
+}
+
 /* Opens the subdirectory name of dirfd, never through a link.  One its
  * owner locked (0000) is unlocked first, through an O_PATH descriptor:
  * that needs no permission on the directory itself. */
 static int open_subdir(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, SUBDIR_FLAGS);
+	int fd = open_nofollow(dirfd, name, SUBDIR_FLAGS);
 
 	if (fd < 0 && errno == EACCES) {
-		int pfd = openat(dirfd, name, TFP_O_PATH | TFP_O_NOFOLLOW | TFP_O_CLOEXEC);
+		int pfd = open_nofollow(dirfd, name, TFP_O_PATH | TFP_O_CLOEXEC);
 
 		if (pfd < 0)
 			return -1;
 		make_owner_rwx(pfd); /* if it fails, the open below says why */
 		close(pfd);
-		fd = openat(dirfd, name, SUBDIR_FLAGS);
+		fd = open_nofollow(dirfd, name, SUBDIR_FLAGS);
 	}
 	return tfp_fd_settle(fd);
 }
