@@ -223,8 +223,9 @@ START_TEST(test_dir_fd)
 
 	ck_assert_int_gt(fd, 2);
 	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_DIRECTORY, O_DIRECTORY);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_DIRECTORY, TFP_O_DIRECTORY);
 	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert(S_ISDIR(a.st_mode));
 	ck_assert_int_eq(stat(tempfile_dir_name(d), &b), 0);
 	ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 	/* Usable with the *at calls; what they make goes with the tree. */
