@@ -28,28 +28,6 @@ static char *target(const char *name)
 	return p;
 }
 
-static void write_file(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(s, f);
-	fclose(f);
-}
-
-static void assert_contents(const char *path, const char *want)
-{
-	char buf[256] = "";
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	ck_assert_str_eq(buf, want);
-}
-
 START_TEST(test_persist_each_kind)
 {
 	tempfile *tf = make(_i);
@@ -61,7 +39,7 @@ START_TEST(test_persist_each_kind)
 	ck_assert_ptr_nonnull(tempfile_stream(tf));
 	ck_assert_int_eq(tempfile_persist(tf, dest, 0), 0);
 	ck_assert_str_eq(tempfile_name(tf), dest);
-	assert_contents(dest, "first");
+	tu_assert_file(dest, "first");
 	ck_assert_int_eq(stat(dest, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	ck_assert_uint_eq(st.st_nlink, 1);
@@ -71,7 +49,7 @@ START_TEST(test_persist_each_kind)
 	ck_assert_int_eq(tempfile_write(tf, "+more", 5), 5);
 	ck_assert_int_gt(fputs("+stream", tempfile_stream(tf)), 0);
 	ck_assert_int_eq(tempfile_close(tf), 0);
-	assert_contents(dest, "first+more+stream");
+	tu_assert_file(dest, "first+more+stream");
 	ck_assert_int_eq(tu_count_entries(tu_base), 1); /* nothing on the side */
 	free(dest);
 	free(old);
@@ -83,12 +61,12 @@ START_TEST(test_replace_is_whole)
 	tempfile *tf = make(_i);
 	char *dest = target("dest");
 
-	write_file(dest, "old contents");
+	tu_write_file(dest, "old contents");
 	ck_assert_int_eq(tempfile_write(tf, "new", 3), 3);
 	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_DURABLE), 0);
-	assert_contents(dest, "new");
+	tu_assert_file(dest, "new");
 	ck_assert_int_eq(tempfile_close(tf), 0);
-	assert_contents(dest, "new");
+	tu_assert_file(dest, "new");
 	ck_assert_int_eq(tu_count_entries(tu_base), 1);
 	free(dest);
 }
@@ -100,17 +78,17 @@ START_TEST(test_noclobber_refuses)
 	char *dest = target("taken"), *free_dest = target("free");
 	char *old = tf->name ? strdup(tf->name) : NULL;
 
-	write_file(dest, "precious");
+	tu_write_file(dest, "precious");
 	ck_assert_int_eq(tempfile_write(tf, "temp", 4), 4);
 	errno = 0;
 	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	assert_contents(dest, "precious");
+	tu_assert_file(dest, "precious");
 	/* The object is as it was, and still usable. */
 	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER | TEMPFILE_DURABLE), -1);
 	if (old) {
 		ck_assert_str_eq(tempfile_name(tf), old);
-		assert_contents(old, "temp");
+		tu_assert_file(old, "temp");
 	} else {
 		ck_assert_ptr_null(tempfile_name(tf));
 	}
@@ -118,8 +96,8 @@ START_TEST(test_noclobber_refuses)
 	ck_assert_int_eq(tempfile_write(tf, "!", 1), 1);
 	ck_assert_int_eq(tempfile_persist(tf, free_dest, TEMPFILE_NOCLOBBER), 0);
 	ck_assert_int_eq(tempfile_close(tf), 0);
-	assert_contents(free_dest, "temp!");
-	assert_contents(dest, "precious");
+	tu_assert_file(free_dest, "temp!");
+	tu_assert_file(dest, "precious");
 	ck_assert_int_eq(tu_count_entries(tu_base), 2);
 	free(dest);
 	free(free_dest);
@@ -162,7 +140,7 @@ START_TEST(test_after_closefd)
 	if (_i == NAMED) {
 		ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_DURABLE), 0);
 		ck_assert_int_eq(tempfile_close(tf), 0);
-		assert_contents(dest, "data");
+		tu_assert_file(dest, "data");
 	} else {
 		errno = 0;
 		ck_assert_int_eq(tempfile_persist(tf, dest, 0), -1);
@@ -184,9 +162,9 @@ START_TEST(test_persist_twice)
 	ck_assert_int_eq(tempfile_persist(tf, a, 0), 0);
 	ck_assert_int_eq(tempfile_persist(tf, b, TEMPFILE_NOCLOBBER), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
-	assert_contents(b, "x");
+	tu_assert_file(b, "x");
 	ck_assert_int_eq(tempfile_close(tf), 0);
-	assert_contents(b, "x");
+	tu_assert_file(b, "x");
 	free(a);
 	free(b);
 }
@@ -216,7 +194,7 @@ START_TEST(test_link_unprivileged)
 	ck_assert_int_ge(asprintf(&dest, "%s/linked", dir), 0);
 	setenv("TMPDIR", dir, 1);
 	ck_assert_int_eq(tu_run(unprivileged_link_child, dest, 1), 0);
-	assert_contents(dest, "mine");
+	tu_assert_file(dest, "mine");
 	ck_assert_int_eq(tu_count_entries(dir), 1);
 	free(dest);
 	free(dir);
@@ -228,20 +206,20 @@ START_TEST(test_link_noreplace)
 {
 	char *a = target("a"), *b = target("b"), *c = target("c");
 
-	write_file(a, "A");
-	write_file(b, "B");
+	tu_write_file(a, "A");
+	tu_write_file(b, "B");
 	errno = 0;
 	ck_assert_int_eq(tfp_link_noreplace(a, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	assert_contents(a, "A");
-	assert_contents(b, "B");
+	tu_assert_file(a, "A");
+	tu_assert_file(b, "B");
 	ck_assert_int_eq(tfp_link_noreplace(a, c), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
-	assert_contents(c, "A");
+	tu_assert_file(c, "A");
 	ck_assert_int_eq(tfp_rename_noreplace(c, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	ck_assert_int_eq(tfp_rename_noreplace(c, a), 0);
-	assert_contents(a, "A");
+	tu_assert_file(a, "A");
 	free(a);
 	free(b);
 	free(c);

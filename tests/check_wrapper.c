@@ -9,19 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void assert_contents(const char *path, const char *want)
-{
-	char buf[256] = "";
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	ck_assert_str_eq(buf, want);
-}
-
 /* Reads the whole file from the start through the object. */
 static void assert_object_contents(tempfile *tf, const char *want)
 {
@@ -63,7 +50,7 @@ START_TEST(test_named_lifecycle)
 	ck_assert_int_eq(tempfile_rolled(tf), 1);
 	ck_assert_int_eq(tempfile_rollover(tf), 0);
 	ck_assert_int_eq(tempfile_write(tf, "hello", 5), 5);
-	assert_contents(name, "hello");
+	tu_assert_file(name, "hello");
 	assert_object_contents(tf, "hello");
 	ck_assert_int_eq(tempfile_truncate(tf, 2), 0);
 	assert_object_contents(tf, "he");
@@ -81,7 +68,7 @@ START_TEST(test_named_keep)
 
 	ck_assert_int_eq(tempfile_write(tf, "kept", 4), 4);
 	ck_assert_int_eq(tempfile_close(tf), 0);
-	assert_contents(name, "kept");
+	tu_assert_file(name, "kept");
 	free(name);
 }
 END_TEST
@@ -118,14 +105,14 @@ START_TEST(test_stream)
 	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
 	ck_assert_str_eq(buf, "two\n");
 	if (_i == 0)
-		assert_contents(tempfile_name(tf), "line 1\ntwo\n");
+		tu_assert_file(tempfile_name(tf), "line 1\ntwo\n");
 	/* Unflushed stream output reaches the file at close. */
 	ck_assert_int_gt(fputs("three\n", f), 0);
 	if (_i == 0) {
 		char *name = strdup(tempfile_name(tf));
 		tf->flags |= TEMPFILE_KEEP;
 		ck_assert_int_eq(tempfile_close(tf), 0);
-		assert_contents(name, "line 1\ntwo\nthree\n");
+		tu_assert_file(name, "line 1\ntwo\nthree\n");
 		free(name);
 	} else {
 		ck_assert_int_eq(tempfile_close(tf), 0);
@@ -203,7 +190,7 @@ START_TEST(test_closefd)
 	ck_assert_ptr_nonnull(tempfile_stream(tf));
 	ck_assert_int_gt(fputs("buffered", tempfile_stream(tf)), 0);
 	ck_assert_int_eq(tempfile_closefd(tf), 0);
-	assert_contents(name, "buffered"); /* the stream was flushed */
+	tu_assert_file(name, "buffered"); /* the stream was flushed */
 	ck_assert_str_eq(tempfile_name(tf), name);
 	errno = 0;
 	ck_assert_int_eq(tempfile_read(tf, &c, 1), -1);

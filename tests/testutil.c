@@ -114,6 +114,28 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 	return WEXITSTATUS(status);
 }
 
+void tu_write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs(s, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+void tu_assert_file(const char *path, const char *want)
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(buf, want);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;

@@ -29,6 +29,12 @@ int tu_count_entries(const char *dir);
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 
+/* Creates or replaces the file path holding s. */
+void tu_write_file(const char *path, const char *s);
+
+/* Asserts that the file path holds exactly want (under 256 bytes). */
+void tu_assert_file(const char *path, const char *want);
+
 /* Removes a tree (as root, whatever its permissions). */
 void tu_rmtree(const char *path);
 
