@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -64,13 +65,32 @@ static int install_failed;
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 #define N_FATAL (sizeof fatal_signals / sizeof *fatal_signals)
 
+/* Another thread is removing s (this one cannot be: it blocks the fatal
+ * signals while it does).  Wait, so that the process does not die of the
+ * re-raised signal with the tree half gone; but only so long, in case a
+ * handler of the program's own interrupted this very thread. */
+static void wait_while_busy(struct tfp_exit_slot *s)
+{
+	struct timespec start, now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &start) < 0)
+		return;
+	while (atomic_load(&s->state) == SLOT_BUSY) {
+		sched_yield();
+		if (clock_gettime(CLOCK_MONOTONIC, &now) < 0 || now.tv_sec - start.tv_sec > 2)
+			return;
+	}
+}
+
 static void remove_slot(struct tfp_exit_slot *s, pid_t self)
 {
 	int state = atomic_load(&s->state);
 
+	if (state == SLOT_BUSY && s->pid == self)
+		wait_while_busy(s);
 	if ((state != SLOT_FILE && state != SLOT_DIR) || s->pid != self)
 		return;
-	/* Another thread's handler, or the owner unregistering, got there first. */
+	/* Another thread's handler got there first. */
 	if (!atomic_compare_exchange_strong(&s->state, &state, SLOT_BUSY))
 		return;
 	if (state == SLOT_DIR)
@@ -80,17 +100,43 @@ static void remove_slot(struct tfp_exit_slot *s, pid_t self)
 	atomic_store(&s->state, SLOT_REMOVED);
 }
 
+void tfp_block_fatal_signals(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < N_FATAL; i++)
+		sigaddset(&set, fatal_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void tfp_restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 void tempfile_cleanup_all(void)
 {
 	pid_t self = getpid();
 	int saved = errno;
 	struct chunk *c;
+	sigset_t old;
 	size_t i;
 
+	/* A fatal signal now would find the entry in hand busy, skip it and
+	 * end the process with it half removed: let it wait until the end. */
+	tfp_block_fatal_signals(&old);
 	for (c = atomic_load(&chunks); c; c = c->next)
 		for (i = 0; i < CHUNK_SLOTS; i++)
 			remove_slot(&c->slot[i], self);
+	tfp_restore_signals(&old);
 	errno = saved;
+}
+
+int tfp_exit_removed(const struct tfp_exit_slot *s)
+{
+	return s && atomic_load(&s->state) == SLOT_REMOVED;
 }
 
 static void cleanup_at_exit(void)

@@ -72,15 +72,16 @@ int tfp_dup_onto(int fd, int target)
 #endif
 }
 
-FILE *tfp_fd_stream(int fd)
+FILE *tfp_fd_stream(int fd, int append)
 {
 	int d = tfp_dup(fd);
 	FILE *f;
 
 	if (d < 0)
 		return NULL;
-	/* The duplicate shares the offset and O_APPEND with fd. */
-	f = fdopen(d, "r+");
+	/* The duplicate shares the offset and O_APPEND with fd; "a+" makes
+	 * the stream itself know that writes go to the end (ftell). */
+	f = fdopen(d, append ? "a+" : "r+");
 	if (!f)
 		close_keep_errno(d);
 	return f;

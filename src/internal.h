@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -160,6 +161,14 @@ struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd);
  * tempfile_cleanup_all() had already removed the entry, else 0. */
 int tfp_exit_unregister(struct tfp_exit_slot *slot);
 
+/* Whether tempfile_cleanup_all() has removed the entry (0 for NULL). */
+int tfp_exit_removed(const struct tfp_exit_slot *slot);
+
+/* Blocks SIGINT, SIGTERM, SIGHUP and SIGPIPE in this thread, so that the
+ * cleanup handler cannot interrupt a removal in progress; and back. */
+void tfp_block_fatal_signals(sigset_t *old);
+void tfp_restore_signals(const sigset_t *old);
+
 /* ---- dirents_getdents.c or dirents_readdir.c: reading a directory ---- */
 
 /* One pass over a directory's entries, its state on the caller's stack.
@@ -243,14 +252,17 @@ ssize_t tfp_spool_read(struct tfp_spool *sp, void *buf, size_t n);
 ssize_t tfp_spool_write(struct tfp_spool *sp, const void *buf, size_t n);
 int tfp_spool_truncate(struct tfp_spool *sp, size_t size);
 void tfp_spool_free(struct tfp_spool *sp);
+/* Writes the spool's contents to fd and leaves fd at the spool's position. */
+int tfp_spool_dump(const struct tfp_spool *sp, int fd);
 /* Moves tf's spool to an unnamed file on disk (0 if already there). */
 int tfp_spool_rollover(tempfile *tf);
 
 /* stream_*.c: a stdio stream over a spooled file's tfp_io_* calls; where
  * the C library cannot make one, tf is rolled over and gets an fd stream. */
 FILE *tfp_spool_stream(tempfile *tf);
-/* fdutil.c: a stream on a duplicate of tf->fd (shared offset). */
-FILE *tfp_fd_stream(int fd);
+/* fdutil.c: a stream on a duplicate of fd (shared offset), in append mode
+ * if append. */
+FILE *tfp_fd_stream(int fd, int append);
 
 /* noreplace_*.c: rename(2) that fails with EEXIST instead of replacing;
  * tfp_link_noreplace() is the link-and-unlink way, every backend's fallback. */

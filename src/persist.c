@@ -1,7 +1,8 @@
 /*
  * persist: a permanent name for a temporary file.  A named file is renamed;
- * an O_TMPFILE file is linked into place; any other file is copied into a
- * new file beside the target, which is then put in place.  Replacing goes
+ * an O_TMPFILE file is linked into place; any other file, and a spool in
+ * memory, is copied into a new file beside the target, which is then put
+ * in place.  Replacing goes
  * through a rename, so the target names the old file or the new, never a
  * partial one.
  */
@@ -118,13 +119,35 @@ static int switch_file(tempfile *tf, int nfd)
 	return 0;
 }
 
-/* A file O_TMPFILE did not make has no inode to link: copy it into a new
- * file beside path and put that in place. */
-static int place_copy(tempfile *tf, const char *path, unsigned flags)
+/* Fills nfd with tf's contents, at tf's position. */
+static int fill_copy(tempfile *tf, int nfd)
+{
+	off_t pos;
+
+	if (copy_all(tf->fd, nfd) < 0 || (pos = lseek(tf->fd, 0, SEEK_CUR)) < 0)
+		return -1;
+	return lseek(nfd, pos, SEEK_SET) < 0 ? -1 : 0;
+}
+
+/* Has tf take over nfd: a spool is dropped for it, a file is replaced. */
+static int adopt(tempfile *tf, int nfd)
+{
+	if (!tf->spool)
+		return switch_file(tf, nfd);
+	tfp_spool_free(tf->spool);
+	tf->spool = NULL;
+	tf->fd = nfd;
+	return 0;
+}
+
+/* Writes tf's contents into a new file beside path and puts that in place:
+ * for a spool still in memory (which then stays there on failure), for a
+ * file O_TMPFILE did not make (it has no inode to link), and for one on
+ * another file system than path. */
+static int place_new(tempfile *tf, const char *path, unsigned flags)
 {
 	char *dir = parent_of(path), *side = NULL;
 	int nfd = -1, saved;
-	off_t pos;
 
 	if (dir)
 		nfd = tempfile_mkstemp(NULL, SIDE_PREFIX, dir,
@@ -132,8 +155,8 @@ static int place_copy(tempfile *tf, const char *path, unsigned flags)
 	free(dir);
 	if (nfd < 0)
 		return -1;
-	if (copy_all(tf->fd, nfd) < 0 || ((flags & TEMPFILE_DURABLE) && fsync(nfd) < 0) ||
-	    (pos = lseek(tf->fd, 0, SEEK_CUR)) < 0 || lseek(nfd, pos, SEEK_SET) < 0)
+	if ((tf->spool ? tfp_spool_dump(tf->spool, nfd) : fill_copy(tf, nfd)) < 0 ||
+	    ((flags & TEMPFILE_DURABLE) && fsync(nfd) < 0))
 		goto fail;
 	if (((flags & TEMPFILE_NOCLOBBER) ? tfp_rename_noreplace(side, path)
 	                                  : rename(side, path)) < 0)
@@ -142,7 +165,7 @@ static int place_copy(tempfile *tf, const char *path, unsigned flags)
 	/* The copy is in place, and whatever was at path is gone: even if the
 	 * object cannot take it over (dup3 does not fail in practice), it
 	 * stays there. */
-	if (switch_file(tf, nfd) == 0)
+	if (adopt(tf, nfd) == 0)
 		return 0;
 	saved = errno;
 	close(nfd);
@@ -188,13 +211,14 @@ static int place(tempfile *tf, const char *path, unsigned flags)
 		errno = EBADF; /* its data went with the descriptor */
 		return -1;
 	}
-	if (tfp_spool_rollover(tf) < 0)
-		return -1;
-	if (!tf->linkable)
-		return place_copy(tf, path, flags);
+	if (tf->spool || !tf->linkable)
+		return place_new(tf, path, flags);
 	if ((flags & TEMPFILE_DURABLE) && fsync(tf->fd) < 0)
 		return -1;
-	return place_fd(tf->fd, path, noclobber);
+	if (place_fd(tf->fd, path, noclobber) == 0)
+		return 0;
+	/* An inode cannot be linked into another file system. */
+	return errno == EXDEV ? place_new(tf, path, flags) : -1;
 }
 
 int tempfile_persist(tempfile *tf, const char *path, unsigned flags)

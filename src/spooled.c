@@ -135,6 +135,13 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+int tfp_spool_dump(const struct tfp_spool *sp, int fd)
+{
+	if (write_all(fd, sp->data, sp->size) < 0)
+		return -1;
+	return lseek(fd, (off_t)sp->pos, SEEK_SET) < 0 ? -1 : 0;
+}
+
 int tfp_spool_rollover(tempfile *tf)
 {
 	struct tfp_spool *sp = tf->spool;
@@ -146,8 +153,7 @@ int tfp_spool_rollover(tempfile *tf)
 	if (fd < 0)
 		return -1;
 	/* On failure the contents stay in memory, as if nothing happened. */
-	if (write_all(fd, sp->data, sp->size) < 0 ||
-	    lseek(fd, (off_t)sp->pos, SEEK_SET) < 0) {
+	if (tfp_spool_dump(sp, fd) < 0) {
 		int saved = errno;
 
 		close(fd);

@@ -38,5 +38,5 @@ FILE *tfp_spool_stream(tempfile *tf)
 		cookie_read, cookie_write, cookie_seek, cookie_close
 	};
 
-	return fopencookie(tf, "r+", io);
+	return fopencookie(tf, tf->flags & TEMPFILE_APPEND ? "a+" : "r+", io);
 }

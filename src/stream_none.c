@@ -6,5 +6,5 @@ FILE *tfp_spool_stream(tempfile *tf)
 {
 	if (tfp_spool_rollover(tf) < 0)
 		return NULL;
-	return tfp_fd_stream(tf->fd);
+	return tfp_fd_stream(tf->fd, tf->flags & TEMPFILE_APPEND);
 }

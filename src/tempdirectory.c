@@ -100,7 +100,7 @@ int tempfile_dir_close(tempfile_dir *d)
 		saved = errno;
 	}
 	tfp_exit_unregister(d->exit_slot);
-	if (close(d->fd) < 0 && r == 0) {
+	if (close(d->fd) < 0 && r == 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;
 	}

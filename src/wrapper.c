@@ -187,7 +187,9 @@ int tempfile_truncate(tempfile *tf, off_t size)
 
 int tempfile_fileno(tempfile *tf)
 {
-	if (check_open(tf) < 0 || tfp_spool_rollover(tf) < 0)
+	/* The spool's stream output goes to disk with the rest. */
+	if ((tf && tf->spool && sync_stream(tf) < 0) || check_open(tf) < 0 ||
+	    tfp_spool_rollover(tf) < 0)
 		return -1;
 	return tf->fd;
 }
@@ -202,7 +204,8 @@ FILE *tempfile_stream(tempfile *tf)
 	if (check_open(tf) < 0)
 		return NULL;
 	if (!tf->stream)
-		tf->stream = tf->spool ? tfp_spool_stream(tf) : tfp_fd_stream(tf->fd);
+		tf->stream = tf->spool ? tfp_spool_stream(tf)
+		                       : tfp_fd_stream(tf->fd, tf->flags & TEMPFILE_APPEND);
 	return tf->stream;
 }
 
@@ -240,17 +243,25 @@ int tempfile_closefd(tempfile *tf)
 
 int tempfile_close(tempfile *tf)
 {
-	int r, removed;
+	sigset_t old;
+	int r;
 
 	if (!tf)
 		return 0;
 	r = tempfile_closefd(tf);
-	removed = tfp_exit_unregister(tf->exit_slot);
+	/* Removed, then unregistered, with the cleanup handler held off in
+	 * this thread: a fatal signal in between must not leave the file. */
+	if (tf->exit_slot)
+		tfp_block_fatal_signals(&old);
 	/* A file someone already removed is fine; one that cleanup_all
 	 * removed may have been re-created by someone else since. */
-	if (tf->name && !tf->persisted && !(tf->flags & TEMPFILE_KEEP) && !removed &&
-	    unlink(tf->name) < 0 && errno != ENOENT)
+	if (tf->name && !tf->persisted && !(tf->flags & TEMPFILE_KEEP) &&
+	    !tfp_exit_removed(tf->exit_slot) && unlink(tf->name) < 0 && errno != ENOENT)
 		r = -1;
+	if (tf->exit_slot) {
+		tfp_exit_unregister(tf->exit_slot);
+		tfp_restore_signals(&old);
+	}
 	free(tf->name);
 	free(tf->suffix);
 	free(tf->prefix);

@@ -121,6 +121,8 @@ START_TEST(test_bad_arguments)
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(tempfile_persist(tf, missing, TEMPFILE_NOCLOBBER), -1);
 	ck_assert_int_eq(errno, ENOENT);
+	/* A spool is still in memory, untouched. */
+	ck_assert_int_eq(tempfile_rolled(tf), _i != SPOOLED);
 	ck_assert_int_eq(tempfile_write(tf, "ok", 2), 2);
 	ck_assert_int_eq(tempfile_close(tf), 0);
 	ck_assert_int_eq(tu_count_entries(tu_base), 0);
@@ -226,6 +228,32 @@ START_TEST(test_link_noreplace)
 }
 END_TEST
 
+/* Files made on another file system than the target: an O_TMPFILE inode
+ * cannot be linked across, so it is copied; a spool goes straight there. */
+START_TEST(test_across_file_systems)
+{
+	const char *shm = tu_other_fs;
+	char *dest = target("across");
+	struct stat a, b;
+	tempfile *tf;
+
+	ck_assert_msg(shm != NULL, "no private directory on /dev/shm");
+	ck_assert_int_eq(stat(shm, &a), 0);
+	ck_assert_int_eq(stat(tu_base, &b), 0);
+	ck_assert_msg(a.st_dev != b.st_dev, "/dev/shm and %s share a file system", tu_base);
+	atomic_store(&tfp_tmpfile_works, 1);
+	tf = _i ? tempfile_spooled(4, NULL, NULL, shm, 0) : tempfile_unnamed(NULL, NULL, shm, 0);
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "far", 3), 3);
+	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER), 0);
+	ck_assert_int_eq(tempfile_write(tf, "!", 1), 1);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "far!");
+	ck_assert_int_eq(tu_count_entries(shm), 0);
+	free(dest);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -238,6 +266,7 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_after_closefd, 0, KINDS);
 	tcase_add_loop_test(tc, test_persist_twice, 0, KINDS);
 	tcase_add_test(tc, test_link_unprivileged);
+	tcase_add_loop_test(tc, test_across_file_systems, 0, 2);
 	tcase_add_test(tc, test_link_noreplace);
 	suite_add_tcase(s, tc);
 	return s;

@@ -278,6 +278,19 @@ START_TEST(test_failed_rollover)
 }
 END_TEST
 
+/* What the stream holds reaches the descriptor tempfile_fileno() gives. */
+START_TEST(test_fileno_flushes_stream)
+{
+	tempfile *tf = tempfile_spooled(100, NULL, NULL, NULL, 0);
+	char buf[8] = "";
+
+	ck_assert_int_gt(fputs("held", tempfile_stream(tf)), 0);
+	ck_assert_int_eq(pread(tempfile_fileno(tf), buf, sizeof buf - 1, 0), 4);
+	ck_assert_str_eq(buf, "held");
+	tempfile_close(tf);
+}
+END_TEST
+
 START_TEST(test_closefd_spooled)
 {
 	tempfile *tf = tempfile_spooled(4, NULL, NULL, NULL, 0);
@@ -308,6 +321,7 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_never_by_size);
 	tcase_add_loop_test(tc, test_rollover_dir, 0, 2);
 	tcase_add_test(tc, test_failed_rollover);
+	tcase_add_test(tc, test_fileno_flushes_stream);
 	tcase_add_test(tc, test_closefd_spooled);
 	suite_add_tcase(s, tc);
 	return s;

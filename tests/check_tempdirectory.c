@@ -953,6 +953,57 @@ START_TEST(test_many_registrations)
 }
 END_TEST
 
+/* A fatal signal that arrives while exit() is removing a big tree waits
+ * for the removal to end: the process still dies of it, and leaves
+ * nothing.  (Timing decides whether the signal lands during the removal;
+ * it mostly does, and when it does not, nothing may be left either.) */
+static int slow_exit_child(void *arg)
+{
+	int *ready = arg, i;
+	tempfile_dir *d;
+	char name[16];
+
+	REQ(default_signals() == 0);
+	d = leave_open(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT));
+	REQ(d != NULL);
+	for (i = 0; i < 20000; i++) {
+		int fd;
+
+		snprintf(name, sizeof name, "f%d", i);
+		fd = openat(tempfile_dir_fd(d), name, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		REQ(fd >= 0);
+		close(fd);
+	}
+	REQ(write(ready[1], "x", 1) == 1);
+	exit(0);
+}
+
+START_TEST(test_signal_during_exit_cleanup)
+{
+	int ready[2], status, round;
+	char c;
+
+	for (round = 0; round < 3; round++) {
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(ready), 0);
+		fflush(NULL);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			_exit(slow_exit_child(ready));
+		close(ready[1]);
+		ck_assert_int_eq(read(ready[0], &c, 1), 1);
+		usleep(2000);
+		kill(pid, SIGINT);
+		close(ready[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) ? WEXITSTATUS(status) == 0 : WTERMSIG(status) == SIGINT);
+		ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	}
+}
+END_TEST
+
 static Suite *tempdirectory_suite(void)
 {
 	Suite *s = suite_create("tempdirectory");
@@ -978,6 +1029,7 @@ static Suite *tempdirectory_suite(void)
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(ex, test_exit_removes);
+	tcase_add_test(ex, test_signal_during_exit_cleanup);
 	tcase_add_test(ex, test_fatal_signals);
 	tcase_add_test(ex, test_ignored_signal_left_alone);
 	tcase_add_test(ex, test_own_handler_calls_cleanup_all);

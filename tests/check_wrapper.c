@@ -132,7 +132,10 @@ START_TEST(test_append)
 	ck_assert_int_eq(tempfile_write(tf, "def", 3), 3);
 	assert_object_contents(tf, "abcdef");
 	ck_assert_int_eq(tempfile_seek(tf, 1, SEEK_SET), 1);
+	ck_assert_int_eq(fseek(tempfile_stream(tf), 1, SEEK_SET), 0);
 	ck_assert_int_gt(fputs("gh", tempfile_stream(tf)), 0);
+	/* The stream knows its writes go to the end, before any flush. */
+	ck_assert_int_eq(ftell(tempfile_stream(tf)), 8);
 	ck_assert_int_eq(fflush(tempfile_stream(tf)), 0);
 	assert_object_contents(tf, "abcdefgh");
 	ck_assert_int_eq(tempfile_close(tf), 0);

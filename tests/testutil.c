@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 char *tu_base;
+char *tu_other_fs;
 static char root[64];
+static char other_root[64];
 
 /* mkdtemp(buf), made reachable for TU_NOBODY. */
 static char *make_private(char *buf)
@@ -35,11 +37,16 @@ static void setup_root(void)
 	/* Not under $TMPDIR: it may be out of TU_NOBODY's reach. */
 	strcpy(root, "/tmp/libtempfile-check.XXXXXX");
 	make_private(root);
+	/* A tmpfs, for tests that cross file systems (they check it is one). */
+	strcpy(other_root, "/dev/shm/libtempfile-check.XXXXXX");
+	tu_other_fs = mkdtemp(other_root);
 }
 
 static void teardown_root(void)
 {
 	tu_rmtree(root);
+	if (tu_other_fs)
+		tu_rmtree(other_root);
 }
 
 /* In each test's own process: a fresh directory of its own. */

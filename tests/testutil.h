@@ -13,6 +13,10 @@
  * included.  Mode 0755, so TU_NOBODY can reach what is inside. */
 extern char *tu_base;
 
+/* A private directory on /dev/shm, made and removed like the one that
+ * holds tu_base; NULL if it could not be made. */
+extern char *tu_other_fs;
+
 /* A test case whose tests run with tu_base made and $TMPDIR set to it, and
  * with the given timeout in seconds. */
 TCase *tu_tcase(const char *name, double timeout);
