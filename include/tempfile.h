@@ -189,8 +189,8 @@ TEMPFILE_API tempfile *tempfile_spooled(size_t max_size, const char *suffix,
                                         const char *prefix, const char *dir,
                                         unsigned flags);
 
-/* The descriptor of tf; a spooled file rolls over to disk first.
- * -1 with EBADF after tempfile_closefd(). */
+/* The descriptor of tf, after flushing the stream; a spooled file rolls
+ * over to disk first.  -1 with EBADF after tempfile_closefd(). */
 TEMPFILE_API int tempfile_fileno(tempfile *tf);
 
 /* The absolute path of a named file, owned by tf; NULL (errno unchanged) for

@@ -187,9 +187,8 @@ int tempfile_truncate(tempfile *tf, off_t size)
 
 int tempfile_fileno(tempfile *tf)
 {
-	/* The spool's stream output goes to disk with the rest. */
-	if ((tf && tf->spool && sync_stream(tf) < 0) || check_open(tf) < 0 ||
-	    tfp_spool_rollover(tf) < 0)
+	/* Whoever uses the descriptor sees what the stream wrote. */
+	if (sync_stream(tf) < 0 || tfp_spool_rollover(tf) < 0)
 		return -1;
 	return tf->fd;
 }
