@@ -20,7 +20,7 @@
 int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
 {
 	/* closedir() closes the descriptor it was given: hand it a copy. */
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	int fd = tfp_dup(dirfd);
 
 	if (fd < 0)
 		return -1;
