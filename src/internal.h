@@ -233,6 +233,10 @@ struct tempfile {
 	char *suffix, *prefix, *dir; /* where the rollover creates the file */
 };
 
+/* wrapper.c: a new object with no file yet, after checking flags (EINVAL)
+ * for what file constructors take. */
+tempfile *tfp_object_new(unsigned flags);
+
 /* read(2), write(2), lseek(2), ftruncate(2) on any kind of file, without
  * touching the stream: what the stream backends call. */
 ssize_t tfp_io_read(tempfile *tf, void *buf, size_t n);

@@ -19,10 +19,6 @@ tempfile *tempfile_spooled(size_t max_size, const char *suffix,
 
 	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
 		return NULL;
-	if (flags & ~(TEMPFILE_KEEP | TEMPFILE_APPEND | TEMPFILE_CLEANUP_AT_EXIT)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	/* Say now what the rollover would find, rather than at some write. */
 	if (dir && stat(dir, &st) < 0)
 		return NULL;
@@ -30,24 +26,17 @@ tempfile *tempfile_spooled(size_t max_size, const char *suffix,
 		errno = ENOTDIR;
 		return NULL;
 	}
-	tf = calloc(1, sizeof *tf);
-	if (!tf)
-		goto nomem;
-	tf->fd = -1;
-	tf->flags = flags;
+	if (!(tf = tfp_object_new(flags)))
+		return NULL;
 	tf->max_size = max_size;
 	tf->spool = calloc(1, sizeof *tf->spool);
 	if (!tf->spool || (suffix && !(tf->suffix = strdup(suffix))) ||
-	    (prefix && !(tf->prefix = strdup(prefix))) || (dir && !(tf->dir = strdup(dir))))
-		goto nomem;
-	return tf;
-nomem:
-	if (tf) {
-		tf->flags |= TEMPFILE_KEEP;
-		tempfile_close(tf);
+	    (prefix && !(tf->prefix = strdup(prefix))) || (dir && !(tf->dir = strdup(dir)))) {
+		tempfile_close(tf); /* nothing on disk yet */
+		errno = ENOMEM;
+		return NULL;
 	}
-	errno = ENOMEM;
-	return NULL;
+	return tf;
 }
 
 ssize_t tfp_spool_read(struct tfp_spool *sp, void *buf, size_t n)

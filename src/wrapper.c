@@ -12,7 +12,7 @@
 
 #define FILE_FLAGS (TEMPFILE_KEEP | TEMPFILE_APPEND | TEMPFILE_CLEANUP_AT_EXIT)
 
-static tempfile *new_object(unsigned flags)
+tempfile *tfp_object_new(unsigned flags)
 {
 	tempfile *tf;
 
@@ -33,7 +33,7 @@ static tempfile *new_object(unsigned flags)
 tempfile *tempfile_named(const char *suffix, const char *prefix,
                          const char *dir, unsigned flags)
 {
-	tempfile *tf = new_object(flags);
+	tempfile *tf = tfp_object_new(flags);
 	int oflags = flags & TEMPFILE_APPEND ? O_APPEND : 0;
 
 	if (!tf)
@@ -60,7 +60,7 @@ fail:
 tempfile *tempfile_unnamed(const char *suffix, const char *prefix,
                            const char *dir, unsigned flags)
 {
-	tempfile *tf = new_object(flags);
+	tempfile *tf = tfp_object_new(flags);
 
 	if (!tf)
 		return NULL;
