@@ -27,19 +27,27 @@ static char *parent_of(const char *path)
 	return dir;
 }
 
-static int fsync_dir_of(const char *path)
+/* fsync() of what path names, opened with flags just for that. */
+static int fsync_path(const char *path, int flags)
 {
-	char *dir = parent_of(path);
-	int fd, r;
+	int fd = open(path, O_RDONLY | TFP_O_CLOEXEC | flags), r;
 
-	if (!dir)
-		return -1;
-	fd = open(dir, O_RDONLY | TFP_O_DIRECTORY | TFP_O_CLOEXEC);
-	free(dir);
 	if (fd < 0)
 		return -1;
 	r = fsync(fd);
 	close(fd);
+	return r;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *dir = parent_of(path);
+	int r;
+
+	if (!dir)
+		return -1;
+	r = fsync_path(dir, TFP_O_DIRECTORY);
+	free(dir);
 	return r;
 }
 
@@ -182,16 +190,9 @@ fail:
 
 static int fsync_named(const tempfile *tf)
 {
-	int fd, r;
-
 	if (tf->fd >= 0)
 		return fsync(tf->fd);
-	fd = open(tf->name, O_RDONLY | TFP_O_CLOEXEC | TFP_O_NOFOLLOW);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
+	return fsync_path(tf->name, TFP_O_NOFOLLOW);
 }
 
 static int place(tempfile *tf, const char *path, unsigned flags)

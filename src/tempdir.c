@@ -110,19 +110,12 @@ nomem:
 static int probe_once(const char *path)
 {
 	static const char data[4] = "blat";
-	int fd = open(path, TFP_CREATE_FLAGS, 0600);
+	int fd = tfp_create_file(AT_FDCWD, path, 0);
 	ssize_t w;
 	int saved;
 
 	if (fd < 0)
 		return -1;
-	fd = tfp_fd_settle(fd);
-	if (fd < 0) {
-		saved = errno;
-		unlink(path);
-		errno = saved;
-		return -1;
-	}
 	w = write(fd, data, sizeof data);
 	saved = w < 0 ? errno : EIO;
 	if (close(fd) < 0 && w == (ssize_t)sizeof data) {
