@@ -86,6 +86,17 @@ int tfp_random_bytes(void *buf, size_t n);
 /* The same from /dev/urandom; every backend's fallback. */
 int tfp_urandom_bytes(void *buf, size_t n);
 
+/* ---- procid.c: who this process is ---- */
+
+/* A nonzero token that no other process has: a child gets a new one
+ * however it was made (fork, _Fork, clone, syscall(SYS_fork)), also one
+ * with its parent's pid in another pid namespace where the kernel has
+ * MADV_WIPEONFORK.  0 with errno if none could be drawn. */
+uint64_t tfp_process_token(void);
+/* The token if this process has drawn one, else 0; never draws, never
+ * allocates: async-signal-safe, for the exit handlers. */
+uint64_t tfp_process_token_peek(void);
+
 /* ---- namegen.c ---- */
 
 /* Writes TEMPFILE_NAME_LEN characters (no NUL) from the shared sequence. */
