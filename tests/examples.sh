@@ -3,7 +3,7 @@
 # library by tests/installed.sh, which sets EXAMPLES_DIR) and checks what
 # each one promises.
 set -eu
-ex=${EXAMPLES_DIR:-$top_builddir/examples}
+ex=$(cd "${EXAMPLES_DIR:-$top_builddir/examples}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TMPDIR="$tmp"
