@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ END_TEST
 START_TEST(test_reopen_modes)
 {
 	tempfile *tf = make(_i, NULL);
-	char c;
+	char c, buf[8];
 	int fd;
 
 	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
@@ -131,7 +132,14 @@ START_TEST(test_reopen_modes)
 	close(fd);
 
 	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 4);
+	/* The caller's descriptor outlives the object. */
+	fd = tempfile_reopen(tf, O_RDONLY);
+	ck_assert_int_gt(fd, STDERR_FILENO);
 	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	ck_assert_int_eq(pread(fd, buf, sizeof buf, 0), 4);
+	ck_assert_int_eq(memcmp(buf, "abcd", 4), 0);
+	close(fd);
 }
 END_TEST
 
@@ -226,6 +234,30 @@ START_TEST(test_reopen_after_persist)
 }
 END_TEST
 
+/* A file made read-only cannot be reopened for writing, by its name or
+ * through /proc: EACCES, as open(2) says, also where there is no /proc
+ * (not ESTALE: the name still leads to the file). */
+static int reopen_read_only(const char *dir, int no_proc)
+{
+	int kind, fd;
+
+	for (kind = 0; kind < KINDS; kind++) {
+		tempfile *tf = make(kind, dir);
+
+		TU_REQ(tf && tempfile_write(tf, "ro", 2) == 2);
+		TU_REQ(fchmod(tempfile_fileno(tf), 0400) == 0);
+		errno = 0;
+		TU_REQ(tempfile_reopen(tf, O_RDWR) == -1);
+		TU_REQ(errno == (no_proc && kind != NAMED ? ENOTSUP : EACCES));
+		fd = tempfile_reopen(tf, O_RDONLY);
+		TU_REQ(no_proc && kind != NAMED ? fd == -1 : fd > STDERR_FILENO);
+		if (fd >= 0)
+			close(fd);
+		TU_REQ(tempfile_close(tf) == 0);
+	}
+	return 0;
+}
+
 /* The /proc links are followed as the file's owner, not as root. */
 static int reopen_as_nobody(void *dir)
 {
@@ -246,7 +278,7 @@ static int reopen_as_nobody(void *dir)
 		}
 		TU_REQ(tempfile_close(tf) == 0);
 	}
-	return 0;
+	return reopen_read_only(dir, 0);
 }
 
 START_TEST(test_reopen_as_nobody)
@@ -262,12 +294,11 @@ END_TEST
 /* Without /proc (a private mount namespace with an empty tmpfs over it):
  * a named file is still reopened by its name, a file with no name cannot
  * be, and neither can one whose name now leads elsewhere. */
-static int reopen_without_proc(void *arg)
+static int reopen_without_proc(void *dir)
 {
 	tempfile *tf;
 	int kind, fd;
 
-	(void)arg;
 	TU_REQ(unshare(CLONE_NEWNS) == 0);
 	TU_REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
 	TU_REQ(mount("none", "/proc", "tmpfs", 0, NULL) == 0);
@@ -289,14 +320,19 @@ static int reopen_without_proc(void *arg)
 	errno = 0;
 	TU_REQ((fd = tempfile_reopen(tf, O_RDONLY)) == -1 && errno == ESTALE);
 	TU_REQ(tempfile_close(tf) == 0);
-	return 0;
+	TU_REQ(setgroups(0, NULL) == 0 && setgid(TU_NOBODY) == 0 && setuid(TU_NOBODY) == 0);
+	return reopen_read_only(dir, 1);
 }
 
 START_TEST(test_reopen_without_proc)
 {
+	char *dir = tu_subdir("nobody", 1);
+
 	ck_assert_msg(geteuid() == 0, "needs root (unshare, mount), as in CI");
-	ck_assert_int_eq(tu_run(reopen_without_proc, NULL, 0), 0);
-	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	ck_assert_int_eq(tu_run(reopen_without_proc, dir, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	free(dir);
 }
 END_TEST
 
