@@ -19,6 +19,12 @@
 
 enum { NAMED, UNNAMED, UNNAMED_FALLBACK, SPOOLED, SPOOLED_ROLLED, KINDS };
 
+#if defined(HAVE_FOPENCOOKIE) || defined(HAVE_FUNOPEN)
+# define SPOOL_STREAMS 1
+#else
+# define SPOOL_STREAMS 0
+#endif
+
 static tempfile *make(int kind, const char *dir)
 {
 	tempfile *tf;
@@ -93,7 +99,8 @@ START_TEST(test_reopen_each_kind)
 
 	ck_assert_ptr_nonnull(tf);
 	ck_assert_int_eq(fill(tf), 0);
-	ck_assert_int_eq(tempfile_rolled(tf), _i != SPOOLED);
+	/* With no stream over memory, asking for one rolled the spool over. */
+	ck_assert_int_eq(tempfile_rolled(tf), _i != SPOOLED || !SPOOL_STREAMS);
 	ck_assert_int_eq(check_reopened(tf), 0);
 	ck_assert_int_eq(tempfile_rolled(tf), 1);
 	/* The kinds are what they claim: unnamed ones have no name at all,
