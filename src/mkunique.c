@@ -19,9 +19,11 @@ int tfp_unique(int dirfd, struct tfp_template *t,
 		if (tfp_next_name(t->buf + t->name_off) < 0)
 			return -1;
 		r = create(dirfd, t->buf, arg);
-		/* bind(2) says EADDRINUSE where the others say EEXIST. */
-		if (r >= 0 || (errno != EEXIST && errno != EADDRINUSE))
+		if (r >= 0)
 			return r;
+		/* bind(2) says EADDRINUSE where the others say EEXIST. */
+		if (errno != EEXIST && errno != EADDRINUSE)
+			return -1; /* whatever negative value create returned */
 	}
 	errno = EEXIST;
 	return -1;

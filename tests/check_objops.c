@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -343,6 +344,38 @@ START_TEST(test_reopen_without_proc)
 }
 END_TEST
 
+/* Out of descriptors: EMFILE, as open(2) says (not ESTALE or ENOTSUP). */
+static int reopen_no_descriptors(void *arg)
+{
+	tempfile *tf[KINDS];
+	struct rlimit rl;
+	int kind, fd;
+
+	(void)arg;
+	for (kind = 0; kind < KINDS; kind++) {
+		TU_REQ((tf[kind] = make(kind, NULL)) && fill(tf[kind]) == 0);
+		TU_REQ(tempfile_fileno(tf[kind]) >= 0);
+	}
+	TU_REQ((fd = dup(0)) >= 0);
+	close(fd);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)fd;
+	TU_REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	for (kind = 0; kind < KINDS; kind++) {
+		errno = 0;
+		TU_REQ(tempfile_reopen(tf[kind], O_RDONLY) == -1 && errno == EMFILE);
+	}
+	for (kind = 0; kind < KINDS; kind++)
+		TU_REQ(tempfile_close(tf[kind]) == 0);
+	return 0;
+}
+
+START_TEST(test_reopen_no_descriptors)
+{
+	ck_assert_int_eq(tu_run(reopen_no_descriptors, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 static int reopen_stdio_closed(void *arg)
 {
 	int kind, fd;
@@ -638,13 +671,14 @@ START_TEST(test_mkunique_fifo_and_links)
 }
 END_TEST
 
+/* Fails with *err, returning -2 (any negative value is a failure). */
 static int refuse(int dirfd, const char *name, void *err)
 {
 	(void)dirfd;
 	(void)name;
 	calls++;
 	errno = *(int *)err;
-	return -1;
+	return -2;
 }
 
 /* Only EEXIST and EADDRINUSE try another name. */
@@ -733,6 +767,7 @@ static Suite *objops_suite(void)
 	tcase_add_test(tc, test_reopen_as_nobody);
 	tcase_add_test(tc, test_reopen_without_proc);
 	tcase_add_test(tc, test_reopen_stdio_closed);
+	tcase_add_test(tc, test_reopen_no_descriptors);
 	suite_add_tcase(s, tc);
 
 	tc = tu_tcase("keep", 60);
