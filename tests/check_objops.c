@@ -457,6 +457,18 @@ START_TEST(test_keep_after_closefd)
 }
 END_TEST
 
+/* Files with no name have nothing to keep: 0, and close still works. */
+START_TEST(test_keep_nameless)
+{
+	tempfile *tf = make(_i + UNNAMED, NULL);
+
+	ck_assert_int_eq(tempfile_write(tf, "x", 1), 1);
+	ck_assert_int_eq(tempfile_keep(tf), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 START_TEST(test_keep_null)
 {
 	errno = 0;
@@ -773,6 +785,7 @@ static Suite *objops_suite(void)
 	tc = tu_tcase("keep", 60);
 	tcase_add_loop_test(tc, test_keep_close, 0, 2);
 	tcase_add_test(tc, test_keep_after_closefd);
+	tcase_add_loop_test(tc, test_keep_nameless, 0, KINDS - UNNAMED);
 	tcase_add_test(tc, test_keep_null);
 	tcase_add_loop_test(tc, test_keep_at_exit, 0, 8);
 	suite_add_tcase(s, tc);
