@@ -262,7 +262,8 @@ TEMPFILE_API int tempfile_closefd(tempfile *tf);
  * flushed first and a spooled file rolls over to disk.  A named file is
  * opened by its name, checked to be the very file tf holds (device and
  * inode); where the name was removed or now leads elsewhere, and for
- * unnamed and spooled files, it is reopened through /proc/self/fd.  -1 with
+ * unnamed and spooled files, it is reopened through /proc/thread-self/fd
+ * (or /proc/self/fd on kernels before 3.17).  -1 with
  * ESTALE for a named file whose name no longer leads to it where there is
  * no /proc, ENOTSUP for an unnamed or spooled one; EBADF after
  * tempfile_closefd() (and for NULL). */

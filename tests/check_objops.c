@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +343,50 @@ START_TEST(test_reopen_without_proc)
 	ck_assert_int_eq(tu_count_entries(tu_base), 1);
 	ck_assert_int_eq(tu_count_entries(dir), 0);
 	free(dir);
+}
+END_TEST
+
+/* A thread with a descriptor table of its own: /proc/self/fd is the main
+ * thread's, which does not have the thread's new descriptors. */
+static void *reopen_in_own_table(void *arg)
+{
+	int kind;
+
+	(void)arg;
+	if (unshare(CLONE_FILES) < 0)
+		return (void *)(intptr_t)1;
+	for (kind = 0; kind < KINDS; kind++) {
+		tempfile *tf = make(kind, NULL);
+
+		if (!tf || fill(tf) < 0)
+			return (void *)(intptr_t)2;
+		/* A named file too, once its name is gone. */
+		if (kind == NAMED && unlink(tempfile_name(tf)) < 0)
+			return (void *)(intptr_t)3;
+		if (check_reopened(tf) != 0)
+			return (void *)(intptr_t)4;
+		if (tempfile_close(tf) < 0)
+			return (void *)(intptr_t)5;
+	}
+	return NULL;
+}
+
+static int reopen_thread_table(void *arg)
+{
+	pthread_t t;
+	void *ret;
+
+	(void)arg;
+	TU_REQ(pthread_create(&t, NULL, reopen_in_own_table, NULL) == 0);
+	TU_REQ(pthread_join(t, &ret) == 0);
+	/* 1 unshare, 2 make, 3 unlink, 4 reopen, 5 close failed */
+	return (int)(intptr_t)ret;
+}
+
+START_TEST(test_reopen_thread_own_table)
+{
+	ck_assert_int_eq(tu_run(reopen_thread_table, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
 
@@ -780,6 +826,7 @@ static Suite *objops_suite(void)
 	tcase_add_test(tc, test_reopen_without_proc);
 	tcase_add_test(tc, test_reopen_stdio_closed);
 	tcase_add_test(tc, test_reopen_no_descriptors);
+	tcase_add_test(tc, test_reopen_thread_own_table);
 	suite_add_tcase(s, tc);
 
 	tc = tu_tcase("keep", 60);
