@@ -166,6 +166,19 @@ TEMPFILE_API int tempfile_mkstempat(int dirfd, const char *suffix,
 TEMPFILE_API int tempfile_mkdtempat(int dirfd, const char *suffix,
                                     const char *prefix, char **name);
 
+/* Creates something else under a unique name in dirfd (or AT_FDCWD): tries
+ * names prefix NAME suffix, calling create(dirfd, name, arg) for each, until
+ * create returns >= 0 (returned) or fails with an errno other than EEXIST
+ * and EADDRINUSE (returned at once); after TEMPFILE_TMP_MAX names, EEXIST.
+ * For Unix sockets (bind(2): EADDRINUSE), FIFOs (mkfifoat(3)), symbolic
+ * links (symlinkat(2)), hard links (linkat(2)).  create must fail with
+ * EEXIST or EADDRINUSE when the name is taken and create nothing then.  If
+ * name is not NULL, *name receives the malloc()ed entry name (not a path)
+ * after a success.  create NULL: EINVAL. */
+TEMPFILE_API int tempfile_mkunique(int dirfd, const char *suffix, const char *prefix,
+                                   int (*create)(int dirfd, const char *name, void *arg),
+                                   void *arg, char **name);
+
 /* ---- File objects ----------------------------------------------------- */
 
 /* NamedTemporaryFile: a file created as by tempfile_mkstemp() that is
@@ -243,6 +256,26 @@ TEMPFILE_API int tempfile_close(tempfile *tf);
  * removes the file and frees tf. */
 TEMPFILE_API int tempfile_closefd(tempfile *tf);
 
+/* A new descriptor on tf's file with its own file offset (starting at 0),
+ * close-on-exec, never 0-2; the caller closes it.  flags: O_RDONLY, O_WRONLY
+ * or O_RDWR, optionally | O_APPEND; anything else EINVAL.  The stream is
+ * flushed first and a spooled file rolls over to disk.  A named file is
+ * opened by its name, checked to be the very file tf holds (device and
+ * inode); where the name was removed or now leads elsewhere, and for
+ * unnamed and spooled files, it is reopened through /proc/thread-self/fd
+ * (or /proc/self/fd on kernels before 3.17).  -1 with
+ * ESTALE for a named file whose name no longer leads to it where there is
+ * no /proc, ENOTSUP for an unnamed or spooled one; EBADF after
+ * tempfile_closefd() (and for NULL). */
+TEMPFILE_API int tempfile_reopen(tempfile *tf, int flags);
+
+/* From now on tf's file is not removed by tempfile_close() nor at exit or
+ * on a fatal signal, as if tf had been made with TEMPFILE_KEEP (Python's
+ * delete=False decided late).  An unnamed or spooled file has no name to
+ * keep: its data still goes with its descriptor (tempfile_persist() gives
+ * it one).  Returns 0; -1 with EINVAL for NULL. */
+TEMPFILE_API int tempfile_keep(tempfile *tf);
+
 /* Removes every file and directory registered with TEMPFILE_CLEANUP_AT_EXIT
  * now.  Async-signal-safe: call it from your own fatal-signal handler.  The
  * objects stay valid to close afterwards. */
@@ -271,6 +304,12 @@ TEMPFILE_API int tempfile_dir_cleanup(tempfile_dir *d);
 /* Cleans up unless kept, and frees d (even on failure, then -1).  NULL is
  * ignored (0). */
 TEMPFILE_API int tempfile_dir_close(tempfile_dir *d);
+
+/* From now on d's directory is not removed by tempfile_dir_close() nor at
+ * exit or on a fatal signal, as if d had been made with TEMPFILE_KEEP
+ * (tempfile_dir_cleanup() still empties it when called).  Returns 0; -1
+ * with EINVAL for NULL. */
+TEMPFILE_API int tempfile_dir_keep(tempfile_dir *d);
 
 #ifdef __cplusplus
 }

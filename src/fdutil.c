@@ -20,7 +20,7 @@ int tfp_set_cloexec(int fd)
 	return 0;
 }
 
-static void close_keep_errno(int fd)
+void tfp_close_keep_errno(int fd)
 {
 	int saved = errno;
 
@@ -33,7 +33,7 @@ int tfp_dup(int fd)
 	int d = fcntl(fd, TFP_F_DUPFD, STDERR_FILENO + 1);
 
 	if (d >= 0 && TFP_F_DUPFD == F_DUPFD && tfp_set_cloexec(d) < 0) {
-		close_keep_errno(d);
+		tfp_close_keep_errno(d);
 		return -1;
 	}
 	return d;
@@ -48,7 +48,7 @@ int tfp_fd_settle(int fd)
 	/* Without O_CLOEXEC a fork+exec in another thread can still slip in
 	 * before this; there is no closing that window without the flag. */
 	if (!TFP_O_CLOEXEC && tfp_set_cloexec(fd) < 0) {
-		close_keep_errno(fd);
+		tfp_close_keep_errno(fd);
 		return -1;
 	}
 	if (fd > STDERR_FILENO)
@@ -56,7 +56,7 @@ int tfp_fd_settle(int fd)
 	/* A program that closed its standard streams must not have a stray
 	 * printf() land in a temporary file. */
 	high = tfp_dup(fd);
-	close_keep_errno(fd);
+	tfp_close_keep_errno(fd);
 	return high;
 }
 
@@ -83,6 +83,6 @@ FILE *tfp_fd_stream(int fd, int append)
 	 * the stream itself know that writes go to the end (ftell). */
 	f = fdopen(d, append ? "a+" : "r+");
 	if (!f)
-		close_keep_errno(d);
+		tfp_close_keep_errno(d);
 	return f;
 }

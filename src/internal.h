@@ -117,6 +117,8 @@ int tfp_set_cloexec(int fd);
 int tfp_dup(int fd);
 /* dup2(fd, target), leaving target close-on-exec. */
 int tfp_dup_onto(int fd, int target);
+/* close(fd) for failure paths: errno stays the failure's. */
+void tfp_close_keep_errno(int fd);
 
 /* ---- path.c ---- */
 
@@ -149,14 +151,29 @@ struct tfp_template {
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir);
 
-/* Tries random names in t until create(dirfd, t->buf, arg) succeeds or fails
- * with anything but EEXIST. */
+/* tfp_unique() with a create function that takes an int. */
 int tfp_create_unique(int dirfd, struct tfp_template *t,
                       int (*create)(int dirfd, const char *path, int arg), int arg);
 
 /* The create functions tfp_create_unique() takes. */
 int tfp_create_file(int dirfd, const char *path, int flags);
 int tfp_create_dir(int dirfd, const char *path, int unused);
+
+/* ---- mkunique.c: the one loop behind every constructor ---- */
+
+/* Tries random names in t until create(dirfd, t->buf, arg) returns >= 0
+ * (returned) or fails with anything but EEXIST and EADDRINUSE; after
+ * TEMPFILE_TMP_MAX names, EEXIST. */
+int tfp_unique(int dirfd, struct tfp_template *t,
+               int (*create)(int dirfd, const char *path, void *arg), void *arg);
+
+/* tfp_template_init() + tfp_unique(): an entry prefix NAME suffix in dir
+ * (path_api: *out gets its absolute path, dir NULL the default) or in
+ * dirfd (*out gets its name; dir unused).  out may be NULL. */
+int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
+                     const char *dir, int path_api,
+                     int (*create)(int dirfd, const char *path, void *arg),
+                     void *arg, char **out);
 
 /* ---- atexit.c: cleanup at exit() and on fatal signals ---- */
 

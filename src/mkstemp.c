@@ -57,22 +57,25 @@ int tfp_template_init(struct tfp_template *t, const char *suffix,
 	return 0;
 }
 
+/* For the callers whose create functions take an int. */
+struct int_create {
+	int (*create)(int dirfd, const char *path, int arg);
+	int arg;
+};
+
+static int call_int_create(int dirfd, const char *path, void *arg)
+{
+	const struct int_create *c = arg;
+
+	return c->create(dirfd, path, c->arg);
+}
+
 int tfp_create_unique(int dirfd, struct tfp_template *t,
                       int (*create)(int dirfd, const char *path, int arg), int arg)
 {
-	long i;
+	struct int_create c = { create, arg };
 
-	for (i = 0; i < TEMPFILE_TMP_MAX; i++) {
-		int r;
-
-		if (tfp_next_name(t->buf + t->name_off) < 0)
-			return -1;
-		r = create(dirfd, t->buf, arg);
-		if (r >= 0 || errno != EEXIST)
-			return r;
-	}
-	errno = EEXIST;
-	return -1;
+	return tfp_unique(dirfd, t, call_int_create, &c);
 }
 
 int tfp_create_file(int dirfd, const char *path, int flags)
@@ -97,6 +100,19 @@ int tfp_create_dir(int dirfd, const char *path, int unused)
 	return mkdirat(dirfd, path, 0700);
 }
 
+/* What tfp_unique() calls for the functions below: flags points at the
+ * int of open(2) flags. */
+static int create_file(int dirfd, const char *path, void *flags)
+{
+	return tfp_create_file(dirfd, path, *(const int *)flags);
+}
+
+static int create_dir(int dirfd, const char *path, void *unused)
+{
+	TFP_UNUSED(unused);
+	return tfp_create_dir(dirfd, path, 0);
+}
+
 static int check_flags(int flags)
 {
 	if (flags & ~TFP_EXTRA_OPEN_FLAGS) {
@@ -106,31 +122,12 @@ static int check_flags(int flags)
 	return 0;
 }
 
-/* Creates a new entry with create(); *out gets its absolute path (path_api)
- * or its name inside dirfd. */
-static int make_unique(int dirfd, const char *suffix, const char *prefix,
-                       const char *dir, int path_api,
-                       int (*create)(int, const char *, int), int arg, char **out)
-{
-	struct tfp_template t;
-	int r;
-
-	if (tfp_template_init(&t, suffix, prefix, path_api ? dir : NULL, path_api) < 0)
-		return -1;
-	r = tfp_create_unique(dirfd, &t, create, arg);
-	if (r >= 0 && out)
-		*out = t.buf;
-	else
-		free(t.buf);
-	return r;
-}
-
 int tempfile_mkstemp(const char *suffix, const char *prefix, const char *dir,
                      int flags, char **path)
 {
 	if (check_flags(flags) < 0)
 		return -1;
-	return make_unique(AT_FDCWD, suffix, prefix, dir, 1, tfp_create_file, flags, path);
+	return tfp_unique_entry(AT_FDCWD, suffix, prefix, dir, 1, create_file, &flags, path);
 }
 
 int tempfile_mkstempat(int dirfd, const char *suffix, const char *prefix,
@@ -138,21 +135,21 @@ int tempfile_mkstempat(int dirfd, const char *suffix, const char *prefix,
 {
 	if (check_flags(flags) < 0)
 		return -1;
-	return make_unique(dirfd, suffix, prefix, NULL, 0, tfp_create_file, flags, name);
+	return tfp_unique_entry(dirfd, suffix, prefix, NULL, 0, create_file, &flags, name);
 }
 
 char *tempfile_mkdtemp(const char *suffix, const char *prefix, const char *dir)
 {
 	char *path;
 
-	if (make_unique(AT_FDCWD, suffix, prefix, dir, 1, tfp_create_dir, 0, &path) < 0)
+	if (tfp_unique_entry(AT_FDCWD, suffix, prefix, dir, 1, create_dir, NULL, &path) < 0)
 		return NULL;
 	return path;
 }
 
 int tempfile_mkdtempat(int dirfd, const char *suffix, const char *prefix, char **name)
 {
-	return make_unique(dirfd, suffix, prefix, NULL, 0, tfp_create_dir, 0, name);
+	return tfp_unique_entry(dirfd, suffix, prefix, NULL, 0, create_dir, NULL, name);
 }
 
 /* The directory part of t must be a directory, or every name would look

@@ -86,6 +86,18 @@ int tempfile_dir_cleanup(tempfile_dir *d)
 	return 0;
 }
 
+int tempfile_dir_keep(tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return -1;
+	}
+	d->flags |= TEMPFILE_KEEP;
+	tfp_exit_unregister(d->exit_slot);
+	d->exit_slot = NULL;
+	return 0;
+}
+
 int tempfile_dir_close(tempfile_dir *d)
 {
 	int r = 0, saved = 0;

@@ -240,6 +240,20 @@ int tempfile_closefd(tempfile *tf)
 	return r;
 }
 
+int tempfile_keep(tempfile *tf)
+{
+	if (!tf) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Kept before unregistered: a fatal signal in between still removes
+	 * the file, as it would have a moment earlier, and none after. */
+	tf->flags |= TEMPFILE_KEEP;
+	tfp_exit_unregister(tf->exit_slot);
+	tf->exit_slot = NULL;
+	return 0;
+}
+
 int tempfile_close(tempfile *tf)
 {
 	sigset_t old;
