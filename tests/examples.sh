@@ -40,5 +40,10 @@ wait $pid || status=$?
 [ $status -eq 130 ] || no "scratch-dir after SIGINT: status $status, not 130"
 [ ! -e "$dir" ] || no "scratch-dir left $dir after SIGINT"
 
+# unix-socket: a working socket in a private directory, gone at exit.
+out=$("$ex/unix-socket") || no "unix-socket failed"
+case $out in "$tmp"/sock-*/tmp*.sock\ hello) ;; *) no "unix-socket printed '$out'" ;; esac
+[ ! -e "$(dirname "${out% *}")" ] || no "unix-socket left its directory"
+
 [ $fail -eq 0 ] || exit 1
 echo "PASS: examples"
