@@ -7,11 +7,13 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +121,45 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 	if (WIFSIGNALED(status))
 		return 100 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+struct spawned {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int run_spawned(void *arg)
+{
+	struct spawned *s = arg;
+
+	_exit(s->fn(s->arg));
+}
+
+pid_t tu_spawn(int how, int (*fn)(void *), void *arg)
+{
+	/* Only the child runs on it, in its own copy of our memory. */
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct spawned s = { fn, arg };
+	pid_t pid;
+
+	switch (how) {
+	case TU_BY_FORK:
+		pid = fork();
+		break;
+#ifdef HAVE__FORK
+	case TU_BY_UNDERSCORE_FORK:
+		pid = _Fork();
+		break;
+#endif
+	case TU_BY_CLONE:
+		return clone(run_spawned, stack + sizeof stack, SIGCHLD, &s);
+	default:
+		pid = (pid_t)syscall(SYS_fork);
+		break;
+	}
+	if (pid == 0)
+		run_spawned(&s);
+	return pid;
 }
 
 void tu_write_file(const char *path, const char *s)

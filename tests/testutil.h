@@ -33,6 +33,16 @@ int tu_count_entries(const char *dir);
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 
+/* The ways a child process can be made; a pthread_atfork() hook sees only
+ * the first.  TU_BY_UNDERSCORE_FORK is syscall(SYS_fork) where the C library
+ * has no _Fork(). */
+enum { TU_BY_FORK, TU_BY_UNDERSCORE_FORK, TU_BY_SYSCALL, TU_BY_CLONE, TU_N_WAYS };
+
+/* Starts a child made the given way (TU_BY_CLONE: clone() without
+ * CLONE_VM, on a stack of its own) that runs _exit(fn(arg)).  Returns its
+ * pid, or -1 with errno; the caller waits for it. */
+pid_t tu_spawn(int how, int (*fn)(void *), void *arg);
+
 /* Creates or replaces the file path holding s. */
 void tu_write_file(const char *path, const char *s);
 
