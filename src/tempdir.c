@@ -4,12 +4,13 @@
  *
  * Settings are published as pointers to interned strings that are never
  * freed, so a string handed out stays valid whatever other threads set
- * later, and reading a setting takes no lock.
+ * later, and reading a setting takes no lock.  Nothing here takes a lock
+ * at all: a child made by _Fork() or syscall(SYS_fork) while another thread
+ * held one would wait for it forever.
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,48 +23,77 @@ static const char default_prefix[] = "tmp";
 static const char *const fixed_dirs[] = { "/tmp", "/var/tmp", "/usr/tmp" };
 static const char *const env_dirs[] = { "TMPDIR", "TEMP", "TMP" };
 
+/* Interned strings form a binary search tree, ordered by a hash and then
+ * by the strings, that only ever grows: a node is linked in with one
+ * compare-and-swap and never moves, so lookups and insertions need no lock,
+ * and the hash keeps it about 2 ln n deep whatever order the program sets
+ * its values in.  Memory stays bounded by the distinct values set. */
 struct interned {
-	struct interned *next;
+	_Atomic(struct interned *) child[2];
+	uint64_t hash;
 	char s[];
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct interned *interned; /* under lock */
+static _Atomic(struct interned *) interned;
 static _Atomic(const char *) tempdir;
 static _Atomic(const char *) prefix;
 
-/* Called with lock held.  Distinct values stay bounded by what the program
- * sets, so repeated settings cost no memory. */
+/* FNV-1a, then a finaliser (splitmix64's) so that strings differing only
+ * at the end still spread over the whole tree. */
+static uint64_t hash_string(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
+	h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return h ^ (h >> 31);
+}
+
+/* The one interned copy of s, or NULL with ENOMEM. */
 static const char *intern(const char *s)
 {
-	struct interned *i;
+	_Atomic(struct interned *) *slot = &interned;
+	struct interned *node = NULL, *at;
+	uint64_t hash = hash_string(s);
 	size_t len = strlen(s);
 
-	for (i = interned; i; i = i->next)
-		if (strcmp(i->s, s) == 0)
-			return i->s;
-	i = malloc(sizeof *i + len + 1);
-	if (!i) {
-		errno = ENOMEM;
-		return NULL;
+	for (;;) {
+		int c;
+
+		at = atomic_load_explicit(slot, memory_order_acquire);
+		if (!at) {
+			if (!node && !(node = malloc(sizeof *node + len + 1))) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			atomic_init(&node->child[0], NULL);
+			atomic_init(&node->child[1], NULL);
+			node->hash = hash;
+			memcpy(node->s, s, len + 1);
+			if (atomic_compare_exchange_strong_explicit(slot, &at, node,
+			        memory_order_release, memory_order_acquire))
+				return node->s;
+			/* Another thread linked a node here first: go on below it. */
+		}
+		c = at->hash != hash ? (at->hash < hash ? 1 : -1) : strcmp(s, at->s);
+		if (c == 0) {
+			free(node); /* never published */
+			return at->s;
+		}
+		slot = &at->child[c > 0];
 	}
-	memcpy(i->s, s, len + 1);
-	i->next = interned;
-	interned = i;
-	return i->s;
 }
 
 static int publish(_Atomic(const char *) *slot, const char *value)
 {
 	const char *s = NULL;
 
-	pthread_mutex_lock(&lock);
-	if (value)
-		s = intern(value);
-	if (s || !value)
-		atomic_store_explicit(slot, s, memory_order_release);
-	pthread_mutex_unlock(&lock);
-	return s || !value ? 0 : -1;
+	if (value && !(s = intern(value)))
+		return -1;
+	atomic_store_explicit(slot, s, memory_order_release);
+	return 0;
 }
 
 void tempfile_strv_free(char **strv)
@@ -173,19 +203,22 @@ char *tempfile_get_default_tempdir(void)
 const char *tempfile_gettempdir(void)
 {
 	const char *dir = atomic_load_explicit(&tempdir, memory_order_acquire);
+	const char *mine;
 	char *probed;
 
 	if (dir)
 		return dir;
-	/* Probe under the lock: concurrent first uses agree on one directory. */
-	pthread_mutex_lock(&lock);
-	dir = atomic_load_explicit(&tempdir, memory_order_acquire);
-	if (!dir && (probed = tempfile_get_default_tempdir())) {
-		dir = intern(probed);
-		free(probed);
-		atomic_store_explicit(&tempdir, dir, memory_order_release);
-	}
-	pthread_mutex_unlock(&lock);
+	/* Threads that race to the first use may each probe, which is
+	 * harmless; the first to publish wins and all return its choice. */
+	if (!(probed = tempfile_get_default_tempdir()))
+		return NULL;
+	mine = intern(probed);
+	free(probed);
+	if (!mine)
+		return NULL;
+	if (atomic_compare_exchange_strong_explicit(&tempdir, &dir, mine,
+	        memory_order_acq_rel, memory_order_acquire))
+		return mine;
 	return dir;
 }
 

@@ -12,44 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { BY_FORK, BY_UNDERSCORE_FORK, BY_SYSCALL, BY_CLONE, N_WAYS };
-
 static int pipe_w = -1;
 
-/* In the child: send the token up the pipe, exit without atexit. */
+/* In the child: send the token up the pipe. */
 static int report(void *unused)
 {
 	uint64_t t = tfp_process_token();
 
 	(void)unused;
-	if (write(pipe_w, &t, sizeof t) != (ssize_t)sizeof t)
-		_exit(2);
-	_exit(0);
-}
-
-static pid_t spawn(int how)
-{
-	static char stack[64 * 1024] __attribute__((aligned(16)));
-	pid_t pid;
-
-	switch (how) {
-	case BY_FORK:
-		pid = fork();
-		break;
-#ifdef HAVE__FORK
-	case BY_UNDERSCORE_FORK:
-		pid = _Fork();
-		break;
-#endif
-	case BY_CLONE:
-		return clone(report, stack + sizeof stack, SIGCHLD, NULL);
-	default:
-		pid = (pid_t)syscall(SYS_fork);
-		break;
-	}
-	if (pid == 0)
-		report(NULL);
-	return pid;
+	return write(pipe_w, &t, sizeof t) == (ssize_t)sizeof t ? 0 : 2;
 }
 
 /* The token a child made in the given way reports. */
@@ -61,7 +32,7 @@ static uint64_t child_token(int how)
 
 	ck_assert_int_eq(pipe(p), 0);
 	pipe_w = p[1];
-	pid = spawn(how);
+	pid = tu_spawn(how, report, NULL);
 	ck_assert_int_gt(pid, 0);
 	close(p[1]);
 	ck_assert_int_eq(read(p[0], &t, sizeof t), (ssize_t)sizeof t);
@@ -163,7 +134,7 @@ int main(void)
 	TCase *tc = tu_tcase("token", 30);
 
 	tcase_add_test(tc, test_stable);
-	tcase_add_loop_test(tc, test_child_differs, 0, N_WAYS);
+	tcase_add_loop_test(tc, test_child_differs, 0, TU_N_WAYS);
 	tcase_add_test(tc, test_peek_in_child);
 	tcase_add_test(tc, test_same_pid_other_namespace);
 	suite_add_tcase(s, tc);

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void assert_list(char **list, const char *const *want)
@@ -329,6 +332,164 @@ START_TEST(test_setting_changes_under_reader)
 }
 END_TEST
 
+static double thread_seconds(void)
+{
+	struct timespec ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts), 0);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Seconds of CPU for n distinct settings from first on; _i: which one. */
+static double set_batch(int which, long first, long n)
+{
+	double t0 = thread_seconds();
+	char s[32];
+	long i;
+
+	for (i = first; i < first + n; i++) {
+		snprintf(s, sizeof s, "/d/%07ld", i);
+		if (which)
+			ck_assert_int_eq(tempfile_settempprefix(s + 3), 0);
+		else
+			ck_assert_int_eq(tempfile_settempdir(s), 0);
+	}
+	return thread_seconds() - t0;
+}
+
+/* Every distinct setting is kept until exit, but finding whether one is
+ * already kept must not scan them all: the third batch costs about what
+ * the first did (a linear scan made it 4.5 times as much).  CPU time, and
+ * 50 ms of slack, so that a busy machine cannot fail it. */
+START_TEST(test_many_settings)
+{
+	enum { BATCH = 20000 };
+	const char *first;
+	double t[3];
+	int b;
+
+	for (b = 0; b < 3; b++)
+		t[b] = set_batch(_i, (long)b * BATCH, BATCH);
+	fprintf(stderr, "%s: %d distinct settings: %.3f s, %.3f s, %.3f s\n",
+	        _i ? "prefix" : "tempdir", BATCH, t[0], t[1], t[2]);
+	ck_assert_msg(t[2] < 3 * t[0] + 0.05, "%.3f s, then %.3f s", t[0], t[2]);
+	/* Still interned: the same string again is the same pointer. */
+	if (_i) {
+		ck_assert_int_eq(tempfile_settempprefix("0000000"), 0);
+		first = tempfile_gettempprefix();
+		ck_assert_int_eq(tempfile_settempprefix("0000001"), 0);
+		ck_assert_int_eq(tempfile_settempprefix("0000000"), 0);
+		ck_assert_ptr_eq(tempfile_gettempprefix(), first);
+	} else {
+		ck_assert_int_eq(tempfile_settempdir("/d/0000000"), 0);
+		first = tempfile_gettempdir();
+		ck_assert_int_eq(tempfile_settempdir("/d/0000001"), 0);
+		ck_assert_int_eq(tempfile_settempdir("/d/0000000"), 0);
+		ck_assert_ptr_eq(tempfile_gettempdir(), first);
+	}
+}
+END_TEST
+
+enum { HAMMERS = 3, CHILDREN_PER_WAY = 20 };
+
+static atomic_int stop_hammers;
+static char *hammer_dirs[2];
+
+/* Changes the settings as fast as it can: the directory (0), the prefix
+ * (1), or forgets the directory and probes again (2). */
+static void *hammer(void *arg)
+{
+	long what = (long)arg;
+	char pfx[16];
+	unsigned i;
+
+	for (i = 0; !atomic_load(&stop_hammers); i++) {
+		if (what == 0) {
+			tempfile_settempdir(hammer_dirs[i % 2]);
+		} else if (what == 1) {
+			snprintf(pfx, sizeof pfx, "p%u-", i % 8);
+			tempfile_settempprefix(pfx);
+		} else {
+			tempfile_settempdir(NULL);
+			tempfile_gettempdir();
+		}
+	}
+	return NULL;
+}
+
+static int use_settings(void *unused)
+{
+	char *path;
+	int fd;
+
+	(void)unused;
+	if (!tempfile_gettempdir())
+		return 2;
+	fd = tempfile_mkstemp(NULL, NULL, NULL, 0, &path);
+	if (fd < 0)
+		return 3;
+	unlink(path);
+	return 0;
+}
+
+/* Waits for the children up to a deadline, kills those still running;
+ * returns how many that were, and adds those that failed to *failed. */
+static int reap(pid_t *pid, int n, int *failed)
+{
+	struct timespec start, now, pause = { 0, 1000000 };
+	int left = n, hung = 0, status, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (i = 0; i < n; i++)
+			if (pid[i] > 0 && waitpid(pid[i], &status, WNOHANG) == pid[i]) {
+				*failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+				pid[i] = 0;
+				left--;
+			}
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (left && now.tv_sec - start.tv_sec < 10);
+	for (i = 0; i < n; i++)
+		if (pid[i] > 0) {
+			kill(pid[i], SIGKILL);
+			waitpid(pid[i], &status, 0);
+			hung++;
+		}
+	return hung;
+}
+
+/* A child made while other threads change the settings must never block
+ * in the library, however it was made (a fork hook sees fork() only). */
+START_TEST(test_fork_while_setting)
+{
+	enum { N = CHILDREN_PER_WAY * 3 };
+	pthread_t t[HAMMERS];
+	pid_t pid[N];
+	struct timespec pause = { 0, 200000 };
+	int i, hung, failed = 0;
+
+	hammer_dirs[0] = tu_subdir("h0", 0);
+	hammer_dirs[1] = tu_subdir("h1", 0);
+	for (i = 0; i < HAMMERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, (void *)(long)i), 0);
+	for (i = 0; i < N; i++) {
+		pid[i] = tu_spawn(i % 3, use_settings, NULL);
+		nanosleep(&pause, NULL);
+	}
+	atomic_store(&stop_hammers, 1);
+	for (i = 0; i < HAMMERS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < N; i++)
+		ck_assert_int_gt(pid[i], 0);
+	hung = reap(pid, N, &failed);
+	ck_assert_msg(hung == 0, "%d of %d children hung", hung, N);
+	ck_assert_int_eq(failed, 0);
+	free(hammer_dirs[0]);
+	free(hammer_dirs[1]);
+}
+END_TEST
+
 static Suite *tempdir_suite(void)
 {
 	Suite *s = suite_create("tempdir");
@@ -347,6 +508,8 @@ static Suite *tempdir_suite(void)
 	tcase_add_test(tc, test_probe_write_fails);
 	tcase_add_test(tc, test_first_use_race);
 	tcase_add_test(tc, test_setting_changes_under_reader);
+	tcase_add_loop_test(tc, test_many_settings, 0, 2);
+	tcase_add_test(tc, test_fork_while_setting);
 	suite_add_tcase(s, tc);
 	return s;
 }
