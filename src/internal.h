@@ -143,6 +143,11 @@ struct tfp_template {
 	const char *name;
 };
 
+/* 0 if a name "prefix NAME suffix" (NULL prefix: the default one) may be
+ * made: no '/' in either (EINVAL), no longer than NAME_MAX (ENAMETOOLONG).
+ * For every constructor, also those that may never make a name. */
+int tfp_check_name(const char *suffix, const char *prefix);
+
 /* Fills t for dir (NULL: no directory part, for the *at functions; "" or a
  * path: made absolute) after checking prefix and suffix.  Frees nothing on
  * failure; on success t->buf must be freed. */

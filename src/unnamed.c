@@ -45,7 +45,7 @@ int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
 	char *path;
 	int fd;
 
-	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+	if (tfp_check_name(suffix, prefix) < 0)
 		return -1;
 	if (!dir && !(dir = tempfile_gettempdir()))
 		return -1;
