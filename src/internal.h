@@ -105,6 +105,12 @@ int tfp_next_name(char *out);
 /* Test hook: when set, tfp_next_name() takes its names from here. */
 extern int (*tfp_name_hook)(char *out);
 
+/* ---- tempdir.c ---- */
+
+/* Test hook: when set, the default-directory probe removes its file with
+ * this instead of unlink(). */
+extern int (*tfp_probe_unlink_hook)(const char *path);
+
 /* ---- fdutil.c ---- */
 
 /* Makes a freshly opened fd conform to the contract: close-on-exec (where
@@ -263,6 +269,10 @@ off_t tfp_io_seek(tempfile *tf, off_t offset, int whence);
  * default); *linkable says whether linkat() can give it one. */
 int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
                    unsigned flags, int *linkable);
+/* unnamed.c: an O_TMPFILE file in dir, opened with oflags; -1 with errno
+ * when O_TMPFILE cannot be used here and now, so the caller falls back to
+ * a named file; -2 with errno for a failure the fallback would repeat. */
+int tfp_open_tmpfile(const char *dir, int oflags);
 /* Whether O_TMPFILE is tried (cleared when the kernel turns out to lack
  * it; the tests clear it to exercise the fallback). */
 extern atomic_int tfp_tmpfile_works;

@@ -11,13 +11,28 @@
 #include "internal.h"
 
 #include <errno.h>
+#ifdef HAVE_LINUX_FS_H
+# include <linux/fs.h>
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+
+/* chattr(1)'s attributes are kernel ABI, also where the C library's headers
+ * lack <linux/fs.h> (musl's). */
+#if defined(__linux__) && !defined(FS_IOC_GETFLAGS)
+# define FS_IOC_GETFLAGS _IOR('f', 1, long)
+# define FS_IMMUTABLE_FL 0x00000010
+# define FS_APPEND_FL 0x00000020
+#endif
 
 /* Names tried per directory when the first ones are taken. */
 #define PROBE_TRIES 10
+/* Further attempts at removing the probe file after a transient failure. */
+#define UNLINK_TRIES 10
 
 static const char default_prefix[] = "tmp";
 static const char *const fixed_dirs[] = { "/tmp", "/var/tmp", "/usr/tmp" };
@@ -35,6 +50,7 @@ struct interned {
 };
 
 static _Atomic(struct interned *) interned;
+int (*tfp_probe_unlink_hook)(const char *path);
 static _Atomic(const char *) tempdir;
 static _Atomic(const char *) prefix;
 
@@ -135,25 +151,18 @@ nomem:
 	return NULL;
 }
 
-/* Creates, writes and removes one file, as Python's probe does.  Whatever
- * fails, the file is removed before returning.  -1 with errno on failure. */
-static int probe_once(const char *path)
+/* Writes the probe's bytes to fd and closes it; -1 with errno if either
+ * failed. */
+static int write_probe(int fd)
 {
 	static const char data[4] = "blat";
-	int fd = tfp_create_file(AT_FDCWD, path, 0);
-	ssize_t w;
-	int saved;
+	ssize_t w = write(fd, data, sizeof data);
+	int saved = w < 0 ? errno : EIO;
 
-	if (fd < 0)
-		return -1;
-	w = write(fd, data, sizeof data);
-	saved = w < 0 ? errno : EIO;
 	if (close(fd) < 0 && w == (ssize_t)sizeof data) {
 		saved = errno;
 		w = -1;
 	}
-	if (unlink(path) < 0)
-		return -1;
 	if (w != (ssize_t)sizeof data) {
 		errno = saved;
 		return -1;
@@ -161,17 +170,106 @@ static int probe_once(const char *path)
 	return 0;
 }
 
+/* unlink(), again after a failure that may pass (a signal, a busy file
+ * server). */
+static int remove_probe(const char *path)
+{
+	const struct timespec pause = { 0, 1000000 };
+	int i, r;
+
+	for (i = 0;; i++) {
+		r = tfp_probe_unlink_hook ? tfp_probe_unlink_hook(path) : unlink(path);
+		if (r == 0 || (errno != EINTR && errno != EBUSY) || i == UNLINK_TRIES)
+			return r;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* Creates, writes and removes one file, as Python's probe does, with the
+ * fatal signals held off so that none can leave the file.  A file that
+ * cannot be removed fails the probe.  -1 with errno on failure. */
+static int probe_named(const char *path)
+{
+	sigset_t old;
+	int fd, r = -1, saved;
+
+	tfp_block_fatal_signals(&old);
+	fd = tfp_create_file(AT_FDCWD, path, 0);
+	if (fd >= 0) {
+		r = write_probe(fd);
+		saved = errno;
+		if (remove_probe(path) < 0)
+			r = -1;
+		else
+			errno = saved;
+	}
+	saved = errno;
+	tfp_restore_signals(&old);
+	errno = saved;
+	return r;
+}
+
+#ifdef FS_IOC_GETFLAGS
+/* Whether the file system says nothing can be removed from dir (chattr +a
+ * or +i): then an O_TMPFILE probe would succeed and every named file made
+ * there stay.  0 where it cannot tell; the probe decides then. */
+static int unremovable(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_NONBLOCK | TFP_O_DIRECTORY | TFP_O_CLOEXEC);
+	int flags = 0, r;
+
+	if (fd < 0)
+		return 0;
+	r = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    (flags & (FS_APPEND_FL | FS_IMMUTABLE_FL)) != 0;
+	close(fd);
+	return r;
+}
+# define CAN_TELL_UNREMOVABLE 1
+#else
+static int unremovable(const char *dir)
+{
+	TFP_UNUSED(dir);
+	return 0;
+}
+# define CAN_TELL_UNREMOVABLE 0
+#endif
+
+/* The O_TMPFILE probe leaves no name behind whatever happens; -2 where it
+ * cannot be used, for the named one.  It cannot show that files can be
+ * removed, so it is used only where unremovable() can tell. */
+static int probe_unnamed(const char *dir)
+{
+	int fd;
+
+	if (!CAN_TELL_UNREMOVABLE)
+		return -2;
+	fd = tfp_open_tmpfile(dir, O_RDWR | TFP_O_CLOEXEC);
+	if (fd == -1)
+		return -2;
+	if (fd < 0)
+		return -1;
+	return write_probe(fd);
+}
+
 static int probe_dir(const char *dir)
 {
 	struct tfp_template t;
-	int i, r = -1;
+	int i, r;
 
+	if (unremovable(dir)) {
+		errno = EPERM;
+		return -1;
+	}
+	r = probe_unnamed(dir);
+	if (r != -2)
+		return r;
 	if (tfp_template_init(&t, NULL, default_prefix, dir, 0) < 0)
 		return -1;
-	for (i = 0; i < PROBE_TRIES; i++) {
+	for (i = 0, r = -1; i < PROBE_TRIES; i++) {
 		if (tfp_next_name(t.buf + t.name_off) < 0)
 			break;
-		r = probe_once(t.buf);
+		r = probe_named(t.buf);
 		if (r == 0 || errno != EEXIST)
 			break;
 	}

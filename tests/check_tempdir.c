@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#ifdef HAVE_LINUX_FS_H
+# include <linux/fs.h>
+#endif
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -490,6 +494,179 @@ START_TEST(test_fork_while_setting)
 }
 END_TEST
 
+#ifndef FS_IOC_GETFLAGS /* musl's headers: the kernel ABI */
+# define FS_IOC_GETFLAGS _IOR('f', 1, long)
+# define FS_IOC_SETFLAGS _IOW('f', 2, long)
+# define FS_APPEND_FL 0x00000020
+#endif
+
+/* Sets or clears the append-only attribute (chattr +a) of dir; -1 with
+ * errno where its file system has no such thing. */
+static int set_append_only(const char *dir, int on)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), flags, r = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags = on ? flags | FS_APPEND_FL : flags & ~FS_APPEND_FL;
+		r = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	close(fd);
+	return r;
+}
+
+/* A directory where files can be made but not removed (chattr +a, for
+ * real: root can set it on ext4 and on tmpfs since Linux 6.0, which hold
+ * tu_base and tu_other_fs) is not chosen, and keeps no probe file, whether
+ * the probe can use O_TMPFILE (_i) or not. */
+START_TEST(test_append_only_skipped)
+{
+	char *d = tu_subdir("fallback", 0), *ao, *got;
+	int n;
+
+	atomic_store(&tfp_tmpfile_works, _i);
+	ck_assert_int_ge(asprintf(&ao, "%s/append-only", tu_base), 0);
+	ck_assert_int_eq(mkdir(ao, 0700), 0);
+	if (set_append_only(ao, 1) < 0 && tu_other_fs) {
+		free(ao);
+		ck_assert_int_ge(asprintf(&ao, "%s/append-only.%d", tu_other_fs, (int)getpid()), 0);
+		ck_assert_int_eq(mkdir(ao, 0700), 0);
+	}
+	ck_assert_msg(set_append_only(ao, 1) == 0, "chattr +a %s: %s", ao, strerror(errno));
+	setenv("TMPDIR", ao, 1);
+	setenv("TMP", d, 1);
+	got = tempfile_get_default_tempdir();
+	n = tu_count_entries(ao);
+	/* Undone before asserting, so that the directory can go. */
+	ck_assert_int_eq(set_append_only(ao, 0), 0);
+	tu_rmtree(ao);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, d);
+	ck_assert_int_eq(n, 0);
+	free(got);
+	free(ao);
+	free(d);
+}
+END_TEST
+
+static int unlink_calls;
+static const char *unlink_fails_in;
+
+/* Fails as often as unlink_calls says with EINTR, then EBUSY; then removes. */
+static int flaky_unlink(const char *path)
+{
+	static const int transient[] = { EINTR, EBUSY };
+
+	if (unlink_calls++ < 2) {
+		errno = transient[unlink_calls - 1];
+		return -1;
+	}
+	return unlink(path);
+}
+
+/* Never removes in unlink_fails_in: as where a security module forbids it. */
+static int failing_unlink(const char *path)
+{
+	if (strncmp(path, unlink_fails_in, strlen(unlink_fails_in)) != 0)
+		return unlink(path);
+	unlink_calls++;
+	errno = EPERM;
+	return -1;
+}
+
+/* The named probe retries a removal that failed for a moment. */
+START_TEST(test_probe_unlink_transient)
+{
+	char *d = tu_subdir("flaky", 0), *got;
+
+	atomic_store(&tfp_tmpfile_works, 0);
+	setenv("TMPDIR", d, 1);
+	tfp_probe_unlink_hook = flaky_unlink;
+	got = tempfile_get_default_tempdir();
+	tfp_probe_unlink_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, d);
+	ck_assert_int_eq(unlink_calls, 3);
+	ck_assert_int_eq(tu_count_entries(d), 0);
+	free(got);
+	free(d);
+}
+END_TEST
+
+/* A directory that cannot remove its probe file is not chosen; with
+ * O_TMPFILE (_i) there is no file to remove. */
+START_TEST(test_probe_unlink_fails)
+{
+	char *bad = tu_subdir("bad", 0), *good = tu_subdir("good", 0), *got;
+
+	atomic_store(&tfp_tmpfile_works, _i);
+	setenv("TMPDIR", bad, 1);
+	setenv("TMP", good, 1);
+	unlink_fails_in = bad;
+	tfp_probe_unlink_hook = failing_unlink;
+	got = tempfile_get_default_tempdir();
+	tfp_probe_unlink_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	if (_i) {
+		ck_assert_str_eq(got, bad);
+		ck_assert_int_eq(unlink_calls, 0);
+	} else {
+		ck_assert_str_eq(got, good);
+		ck_assert_int_ge(unlink_calls, 1);
+	}
+	ck_assert_int_eq(tu_count_entries(good), 0);
+	free(got);
+	free(bad);
+	free(good);
+}
+END_TEST
+
+static int probe_forever(void *unused)
+{
+	sigset_t none;
+
+	(void)unused;
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (;;)
+		free(tempfile_get_default_tempdir());
+	return 0;
+}
+
+/* However a SIGTERM falls across the named probe, it leaves no file. */
+START_TEST(test_probe_under_sigterm)
+{
+	enum { ROUNDS = 200 };
+	char *d = tu_subdir("killed", 0);
+	sigset_t term, old;
+	int i, status, left = 0;
+
+	atomic_store(&tfp_tmpfile_works, 0);
+	setenv("TMPDIR", d, 1);
+	srand((unsigned)getpid());
+	/* Held until the child has its default action back. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &term, &old), 0);
+	for (i = 0; i < ROUNDS && !left; i++) {
+		struct timespec pause = { 0, 20000 + rand() % 2000000 };
+		pid_t pid = tu_spawn(TU_BY_FORK, probe_forever, NULL);
+
+		ck_assert_int_gt(pid, 0);
+		nanosleep(&pause, NULL);
+		kill(pid, SIGTERM);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		left = tu_count_entries(d);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	ck_assert_msg(left == 0, "round %d left %d probe files", i, left);
+	free(d);
+}
+END_TEST
+
 static Suite *tempdir_suite(void)
 {
 	Suite *s = suite_create("tempdir");
@@ -510,6 +687,10 @@ static Suite *tempdir_suite(void)
 	tcase_add_test(tc, test_setting_changes_under_reader);
 	tcase_add_loop_test(tc, test_many_settings, 0, 2);
 	tcase_add_test(tc, test_fork_while_setting);
+	tcase_add_loop_test(tc, test_append_only_skipped, 0, 2);
+	tcase_add_test(tc, test_probe_unlink_transient);
+	tcase_add_loop_test(tc, test_probe_unlink_fails, 0, 2);
+	tcase_add_test(tc, test_probe_under_sigterm);
 	suite_add_tcase(s, tc);
 	return s;
 }
