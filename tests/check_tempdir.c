@@ -550,25 +550,32 @@ START_TEST(test_append_only_skipped)
 }
 END_TEST
 
+/* The hooks act in hook_dir only: a regression must not leave probe files
+ * in the other candidates (/tmp, /var/tmp, the current directory). */
 static int unlink_calls;
-static const char *unlink_fails_in;
+static const char *hook_dir;
 
-/* Fails as often as unlink_calls says with EINTR, then EBUSY; then removes. */
+static int in_hook_dir(const char *path)
+{
+	return strncmp(path, hook_dir, strlen(hook_dir)) == 0;
+}
+
+/* Fails with EINTR, then EBUSY; then removes. */
 static int flaky_unlink(const char *path)
 {
 	static const int transient[] = { EINTR, EBUSY };
 
-	if (unlink_calls++ < 2) {
+	if (in_hook_dir(path) && unlink_calls++ < 2) {
 		errno = transient[unlink_calls - 1];
 		return -1;
 	}
 	return unlink(path);
 }
 
-/* Never removes in unlink_fails_in: as where a security module forbids it. */
+/* Never removes: as where a security module forbids it. */
 static int failing_unlink(const char *path)
 {
-	if (strncmp(path, unlink_fails_in, strlen(unlink_fails_in)) != 0)
+	if (!in_hook_dir(path))
 		return unlink(path);
 	unlink_calls++;
 	errno = EPERM;
@@ -582,6 +589,7 @@ START_TEST(test_probe_unlink_transient)
 
 	atomic_store(&tfp_tmpfile_works, 0);
 	setenv("TMPDIR", d, 1);
+	hook_dir = d;
 	tfp_probe_unlink_hook = flaky_unlink;
 	got = tempfile_get_default_tempdir();
 	tfp_probe_unlink_hook = NULL;
@@ -603,7 +611,7 @@ START_TEST(test_probe_unlink_fails)
 	atomic_store(&tfp_tmpfile_works, _i);
 	setenv("TMPDIR", bad, 1);
 	setenv("TMP", good, 1);
-	unlink_fails_in = bad;
+	hook_dir = bad;
 	tfp_probe_unlink_hook = failing_unlink;
 	got = tempfile_get_default_tempdir();
 	tfp_probe_unlink_hook = NULL;
