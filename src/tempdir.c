@@ -215,9 +215,13 @@ static int probe_named(const char *path)
  * there stay.  0 where it cannot tell; the probe decides then. */
 static int unremovable(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_NONBLOCK | TFP_O_DIRECTORY | TFP_O_CLOEXEC);
-	int flags = 0, r;
+	struct stat st;
+	int fd, flags = 0, r;
 
+	/* Without O_DIRECTORY, never open a device or a FIFO. */
+	if (!TFP_O_DIRECTORY && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return 0;
+	fd = open(dir, O_RDONLY | O_NONBLOCK | O_NOCTTY | TFP_O_DIRECTORY | TFP_O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	r = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
