@@ -97,6 +97,9 @@ uint64_t tfp_process_token(void);
  * allocates: async-signal-safe, for the exit handlers. */
 uint64_t tfp_process_token_peek(void);
 
+/* Test hook: when set, called as tfp_process_token() starts setting up. */
+extern void (*tfp_procid_init_hook)(void);
+
 /* ---- namegen.c ---- */
 
 /* Writes TEMPFILE_NAME_LEN characters (no NUL) from the shared sequence. */

@@ -4,12 +4,15 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int pipe_w = -1;
@@ -128,6 +131,59 @@ START_TEST(test_same_pid_other_namespace)
 }
 END_TEST
 
+static pid_t init_parent;
+static atomic_int in_init, spawned;
+
+/* Holds the parent's first tfp_process_token() inside its setting up
+ * until the child is made. */
+static void hold_init(void)
+{
+	const struct timespec pause = { 0, 1000000 };
+
+	if (getpid() != init_parent)
+		return;
+	atomic_store(&in_init, 1);
+	while (!atomic_load(&spawned))
+		nanosleep(&pause, NULL);
+}
+
+static void *first_token(void *arg)
+{
+	*(uint64_t *)arg = tfp_process_token();
+	return NULL;
+}
+
+static int token_or_fail(void *unused)
+{
+	(void)unused;
+	return tfp_process_token() ? 0 : 1;
+}
+
+/* A child made while another thread of its parent sets the token up gets
+ * one of its own without waiting for that thread, however it was made. */
+START_TEST(test_fork_during_init)
+{
+	const struct timespec pause = { 0, 1000000 };
+	uint64_t parent = 0;
+	pthread_t t;
+	pid_t pid;
+	int failed = 0;
+
+	init_parent = getpid();
+	tfp_procid_init_hook = hold_init;
+	ck_assert_int_eq(pthread_create(&t, NULL, first_token, &parent), 0);
+	while (!atomic_load(&in_init))
+		nanosleep(&pause, NULL);
+	pid = tu_spawn(_i, token_or_fail, NULL);
+	atomic_store(&spawned, 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(tu_reap(&pid, 1, 5, &failed) == 0, "child made by way %d hung", _i);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_uint_ne(parent, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("procid");
@@ -137,6 +193,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_child_differs, 0, TU_N_WAYS);
 	tcase_add_test(tc, test_peek_in_child);
 	tcase_add_test(tc, test_same_pid_other_namespace);
+	tcase_add_loop_test(tc, test_fork_during_init, 0, TU_N_WAYS);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

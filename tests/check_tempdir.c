@@ -436,33 +436,6 @@ static int use_settings(void *unused)
 	return 0;
 }
 
-/* Waits for the children up to a deadline, kills those still running;
- * returns how many that were, and adds those that failed to *failed. */
-static int reap(pid_t *pid, int n, int *failed)
-{
-	struct timespec start, now, pause = { 0, 1000000 };
-	int left = n, hung = 0, status, i;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	do {
-		for (i = 0; i < n; i++)
-			if (pid[i] > 0 && waitpid(pid[i], &status, WNOHANG) == pid[i]) {
-				*failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-				pid[i] = 0;
-				left--;
-			}
-		nanosleep(&pause, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (left && now.tv_sec - start.tv_sec < 10);
-	for (i = 0; i < n; i++)
-		if (pid[i] > 0) {
-			kill(pid[i], SIGKILL);
-			waitpid(pid[i], &status, 0);
-			hung++;
-		}
-	return hung;
-}
-
 /* A child made while other threads change the settings must never block
  * in the library, however it was made (a fork hook sees fork() only). */
 START_TEST(test_fork_while_setting)
@@ -486,7 +459,7 @@ START_TEST(test_fork_while_setting)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 	for (i = 0; i < N; i++)
 		ck_assert_int_gt(pid[i], 0);
-	hung = reap(pid, N, &failed);
+	hung = tu_reap(pid, N, 10, &failed);
 	ck_assert_msg(hung == 0, "%d of %d children hung", hung, N);
 	ck_assert_int_eq(failed, 0);
 	free(hammer_dirs[0]);

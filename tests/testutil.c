@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tu_base;
@@ -160,6 +161,35 @@ pid_t tu_spawn(int how, int (*fn)(void *), void *arg)
 	if (pid == 0)
 		run_spawned(&s);
 	return pid;
+}
+
+int tu_reap(pid_t *pid, int n, int seconds, int *failed)
+{
+	const struct timespec pause = { 0, 1000000 };
+	struct timespec start, now;
+	int left = 0, hung = 0, status, i;
+
+	for (i = 0; i < n; i++)
+		left += pid[i] > 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (i = 0; i < n; i++)
+			if (pid[i] > 0 && waitpid(pid[i], &status, WNOHANG) == pid[i]) {
+				*failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+				pid[i] = 0;
+				left--;
+			}
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (left && now.tv_sec - start.tv_sec < seconds);
+	for (i = 0; i < n; i++)
+		if (pid[i] > 0) {
+			kill(pid[i], SIGKILL);
+			waitpid(pid[i], &status, 0);
+			pid[i] = 0;
+			hung++;
+		}
+	return hung;
 }
 
 void tu_write_file(const char *path, const char *s)
