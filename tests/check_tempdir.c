@@ -580,7 +580,7 @@ END_TEST
 START_TEST(test_probe_unlink_fails)
 {
 	char *bad = tu_subdir("bad", 0), *good = tu_subdir("good", 0), *got;
-	int unnamed = _i && TFP_O_TMPFILE;
+	int unnamed = _i && TFP_O_TMPFILE != 0;
 
 	atomic_store(&tfp_tmpfile_works, _i);
 	setenv("TMPDIR", bad, 1);
