@@ -6,7 +6,8 @@
  * per thread, so drawing from it takes no lock.  A buffer remembers the
  * process token (procid.c) it was filled under; a child process, however it
  * was made, has another token and so throws away what it inherited instead
- * of repeating its parent's names.  That costs a load and a compare a name.
+ * of repeating its parent's names.  That costs a call, two loads and a
+ * compare a name, and no system call where the kernel has MADV_WIPEONFORK.
  */
 #include "internal.h"
 
