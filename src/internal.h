@@ -97,6 +97,9 @@ uint64_t tfp_process_token(void);
  * allocates: async-signal-safe, for the exit handlers. */
 uint64_t tfp_process_token_peek(void);
 
+/* Test hook: when set, called as tfp_process_token() starts setting up. */
+extern void (*tfp_procid_init_hook)(void);
+
 /* ---- namegen.c ---- */
 
 /* Writes TEMPFILE_NAME_LEN characters (no NUL) from the shared sequence. */
@@ -104,6 +107,12 @@ int tfp_next_name(char *out);
 
 /* Test hook: when set, tfp_next_name() takes its names from here. */
 extern int (*tfp_name_hook)(char *out);
+
+/* ---- tempdir.c ---- */
+
+/* Test hook: when set, the default-directory probe removes its file with
+ * this instead of unlink(). */
+extern int (*tfp_probe_unlink_hook)(const char *path);
 
 /* ---- fdutil.c ---- */
 
@@ -144,6 +153,11 @@ struct tfp_template {
 	size_t name_off;
 	const char *name;
 };
+
+/* 0 if a name "prefix NAME suffix" (NULL prefix: the default one) may be
+ * made: no '/' in either (EINVAL), no longer than NAME_MAX (ENAMETOOLONG).
+ * For every constructor, also those that may never make a name. */
+int tfp_check_name(const char *suffix, const char *prefix);
 
 /* Fills t for dir (NULL: no directory part, for the *at functions; "" or a
  * path: made absolute) after checking prefix and suffix.  Frees nothing on
@@ -275,6 +289,10 @@ off_t tfp_io_seek(tempfile *tf, off_t offset, int whence);
  * default); *linkable says whether linkat() can give it one. */
 int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
                    unsigned flags, int *linkable);
+/* unnamed.c: an O_TMPFILE file in dir, opened with oflags; -1 with errno
+ * when O_TMPFILE cannot be used here and now, so the caller falls back to
+ * a named file; -2 with errno for a failure the fallback would repeat. */
+int tfp_open_tmpfile(const char *dir, int oflags);
 /* Whether O_TMPFILE is tried (cleared when the kernel turns out to lack
  * it; the tests clear it to exercise the fallback). */
 extern atomic_int tfp_tmpfile_works;

@@ -11,25 +11,34 @@
 # define NAME_MAX 255
 #endif
 
+int tfp_check_name(const char *suffix, const char *prefix)
+{
+	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+		return -1;
+	/* The file system would say so too, but only after a failed call,
+	 * and O_TMPFILE would not say so at all. */
+	if (strlen(prefix ? prefix : tempfile_gettempprefix()) + TEMPFILE_NAME_LEN +
+	    strlen(suffix ? suffix : "") > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir)
 {
 	size_t plen, slen, dlen = 0;
 	char *absdir = NULL;
 
-	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+	if (!prefix)
+		prefix = tempfile_gettempprefix();
+	if (tfp_check_name(suffix, prefix) < 0)
 		return -1;
 	if (!suffix)
 		suffix = "";
-	if (!prefix)
-		prefix = tempfile_gettempprefix();
 	plen = strlen(prefix);
 	slen = strlen(suffix);
-	/* The file system would say so too, but only after a failed call. */
-	if (plen + TEMPFILE_NAME_LEN + slen > NAME_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	if (!dir && use_default_dir && !(dir = tempfile_gettempdir()))
 		return -1;
 	/* The file is created at the absolute path it is reported by. */

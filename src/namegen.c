@@ -3,15 +3,15 @@
  *
  * Names come from the OS's cryptographic generator through a buffer, so a
  * system call buys about fifty names.  The shared sequence keeps one buffer
- * per thread, so drawing from it takes no lock.  A buffer remembers the fork
- * generation it was filled in; a child process bumps the generation and so
- * throws away what it inherited instead of repeating its parent's names.
+ * per thread, so drawing from it takes no lock.  A buffer remembers the
+ * process token (procid.c) it was filled under; a child process, however it
+ * was made, has another token and so throws away what it inherited instead
+ * of repeating its parent's names.  That costs a call, two loads and a
+ * compare a name, and no system call where the kernel has MADV_WIPEONFORK.
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #define POOL_SIZE 512
@@ -24,64 +24,39 @@ static const char name_chars[NCHARS + 1] = "abcdefghijklmnopqrstuvwxyz0123456789
 struct pool {
 	unsigned char buf[POOL_SIZE];
 	size_t pos;
-	unsigned long gen;
+	uint64_t token; /* never 0 once filled, so a zeroed pool is stale */
 };
 
 struct tempfile_names {
 	struct pool pool;
 };
 
-/* Starts at 1 so that a zeroed pool is stale. */
-static atomic_ulong fork_gen = 1;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static int atfork_error;
 static _Thread_local struct pool thread_pool;
 /* The shared sequence: a handle only, its draws use thread_pool. */
 static struct tempfile_names shared_names;
 
 int (*tfp_name_hook)(char *out);
 
-static void forked_child(void)
-{
-	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
-}
-
-static void watch_forks(void)
-{
-	atfork_error = pthread_atfork(NULL, NULL, forked_child);
-}
-
-static int refill(struct pool *p)
-{
-	unsigned long gen;
-
-	/* Only a filled buffer can be repeated, so forks need watching from
-	 * the first fill on, and the common path stays free of the once. */
-	pthread_once(&atfork_once, watch_forks);
-	if (atfork_error) {
-		errno = atfork_error;
-		return -1;
-	}
-	/* Read before filling: a fork during the fill must make it stale. */
-	gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
-	if (tfp_random_bytes(p->buf, sizeof p->buf) < 0)
-		return -1;
-	p->pos = 0;
-	p->gen = gen;
-	return 0;
-}
-
 static int draw(struct pool *p, char *out)
 {
+	/* Read before any refill: a fork during the fill must find it stale. */
+	uint64_t token = tfp_process_token();
 	size_t i = 0;
 
-	if (p->gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
+	if (p->token != token) {
+		if (!token)
+			return -1;
 		p->pos = POOL_SIZE;
+	}
 	while (i < TEMPFILE_NAME_LEN) {
 		unsigned b;
 
-		if (p->pos == POOL_SIZE && refill(p) < 0)
-			return -1;
+		if (p->pos == POOL_SIZE) {
+			if (tfp_random_bytes(p->buf, sizeof p->buf) < 0)
+				return -1;
+			p->pos = 0;
+			p->token = token;
+		}
 		b = p->buf[p->pos++];
 		if (b < BYTE_LIMIT)
 			out[i++] = name_chars[b % NCHARS];

@@ -26,30 +26,45 @@
 
 static _Atomic uint64_t *_Atomic wiped;  /* in the wipe-on-fork page */
 static _Atomic uint64_t fallback;        /* random << 32 | pid */
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static atomic_int no_page;               /* set up without one: fallback */
+static atomic_flag atfork_once = ATOMIC_FLAG_INIT;
+
+void (*tfp_procid_init_hook)(void);
 
 static void forked_child(void)
 {
 	atomic_store_explicit(&fallback, 0, memory_order_relaxed);
 }
 
+/* Without pthread_once(): a child made by _Fork(), clone() or
+ * syscall(SYS_fork) while another thread was in here would wait for that
+ * thread forever.  Threads that race here each map a page; the first to
+ * publish its own wins, the others unmap theirs. */
 static void init(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	size_t size = page > 0 ? (size_t)page : 4096;
 	void *p;
 
-	pthread_atfork(NULL, NULL, forked_child);
-	p = mmap(NULL, page > 0 ? (size_t)page : 4096, PROT_READ | PROT_WRITE,
-	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return;
+	if (tfp_procid_init_hook)
+		tfp_procid_init_hook();
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED) {
 #ifdef MADV_WIPEONFORK
-	if (madvise(p, page > 0 ? (size_t)page : 4096, MADV_WIPEONFORK) == 0) {
-		atomic_store_explicit(&wiped, p, memory_order_release);
-		return;
-	}
+		if (madvise(p, size, MADV_WIPEONFORK) == 0) {
+			_Atomic uint64_t *none = NULL;
+
+			if (!atomic_compare_exchange_strong_explicit(&wiped, &none, p,
+			        memory_order_acq_rel, memory_order_acquire))
+				munmap(p, size);
+			return;
+		}
 #endif
-	munmap(p, page > 0 ? (size_t)page : 4096);
+		munmap(p, size);
+	}
+	if (!atomic_flag_test_and_set(&atfork_once))
+		pthread_atfork(NULL, NULL, forked_child);
+	atomic_store_explicit(&no_page, 1, memory_order_release);
 }
 
 /* A nonzero token into *cell, unless another thread stored one first. */
@@ -72,13 +87,8 @@ uint64_t tfp_process_token(void)
 	_Atomic uint64_t *cell = atomic_load_explicit(&wiped, memory_order_acquire);
 	uint64_t t, pid;
 
-	if (!cell) {
-		int e = pthread_once(&init_once, init);
-
-		if (e != 0) {
-			errno = e;
-			return 0;
-		}
+	if (!cell && !atomic_load_explicit(&no_page, memory_order_acquire)) {
+		init();
 		cell = atomic_load_explicit(&wiped, memory_order_acquire);
 	}
 	if (cell) {

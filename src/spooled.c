@@ -17,7 +17,7 @@ tempfile *tempfile_spooled(size_t max_size, const char *suffix,
 	tempfile *tf;
 	struct stat st;
 
-	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+	if (tfp_check_name(suffix, prefix) < 0)
 		return NULL;
 	/* Say now what the rollover would find, rather than at some write. */
 	if (dir && stat(dir, &st) < 0)

@@ -4,66 +4,112 @@
  *
  * Settings are published as pointers to interned strings that are never
  * freed, so a string handed out stays valid whatever other threads set
- * later, and reading a setting takes no lock.
+ * later, and reading a setting takes no lock.  Nothing here takes a lock
+ * at all: a child made by _Fork() or syscall(SYS_fork) while another thread
+ * held one would wait for it forever.
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <pthread.h>
+#ifdef HAVE_LINUX_FS_H
+# include <linux/fs.h>
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+
+/* chattr(1)'s attributes are kernel ABI, also where the C library's headers
+ * lack <linux/fs.h> (musl's). */
+#if defined(__linux__) && !defined(FS_IOC_GETFLAGS)
+# define FS_IOC_GETFLAGS _IOR('f', 1, long)
+# define FS_IMMUTABLE_FL 0x00000010
+# define FS_APPEND_FL 0x00000020
+#endif
 
 /* Names tried per directory when the first ones are taken. */
 #define PROBE_TRIES 10
+/* Further attempts at removing the probe file after a transient failure. */
+#define UNLINK_TRIES 10
 
 static const char default_prefix[] = "tmp";
 static const char *const fixed_dirs[] = { "/tmp", "/var/tmp", "/usr/tmp" };
 static const char *const env_dirs[] = { "TMPDIR", "TEMP", "TMP" };
 
+/* Interned strings form a binary search tree, ordered by a hash and then
+ * by the strings, that only ever grows: a node is linked in with one
+ * compare-and-swap and never moves, so lookups and insertions need no lock,
+ * and the hash keeps it about 2 ln n deep whatever order the program sets
+ * its values in.  Memory stays bounded by the distinct values set. */
 struct interned {
-	struct interned *next;
+	_Atomic(struct interned *) child[2];
+	uint64_t hash;
 	char s[];
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct interned *interned; /* under lock */
+static _Atomic(struct interned *) interned;
+int (*tfp_probe_unlink_hook)(const char *path);
 static _Atomic(const char *) tempdir;
 static _Atomic(const char *) prefix;
 
-/* Called with lock held.  Distinct values stay bounded by what the program
- * sets, so repeated settings cost no memory. */
+/* FNV-1a, then a finaliser (splitmix64's) so that strings differing only
+ * at the end still spread over the whole tree. */
+static uint64_t hash_string(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
+	h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return h ^ (h >> 31);
+}
+
+/* The one interned copy of s, or NULL with ENOMEM. */
 static const char *intern(const char *s)
 {
-	struct interned *i;
+	_Atomic(struct interned *) *slot = &interned;
+	struct interned *node = NULL, *at;
+	uint64_t hash = hash_string(s);
 	size_t len = strlen(s);
 
-	for (i = interned; i; i = i->next)
-		if (strcmp(i->s, s) == 0)
-			return i->s;
-	i = malloc(sizeof *i + len + 1);
-	if (!i) {
-		errno = ENOMEM;
-		return NULL;
+	for (;;) {
+		int c;
+
+		at = atomic_load_explicit(slot, memory_order_acquire);
+		if (!at) {
+			if (!node && !(node = malloc(sizeof *node + len + 1))) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			atomic_init(&node->child[0], NULL);
+			atomic_init(&node->child[1], NULL);
+			node->hash = hash;
+			memcpy(node->s, s, len + 1);
+			if (atomic_compare_exchange_strong_explicit(slot, &at, node,
+			        memory_order_release, memory_order_acquire))
+				return node->s;
+			/* Another thread linked a node here first: go on below it. */
+		}
+		c = at->hash != hash ? (at->hash < hash ? 1 : -1) : strcmp(s, at->s);
+		if (c == 0) {
+			free(node); /* never published */
+			return at->s;
+		}
+		slot = &at->child[c > 0];
 	}
-	memcpy(i->s, s, len + 1);
-	i->next = interned;
-	interned = i;
-	return i->s;
 }
 
 static int publish(_Atomic(const char *) *slot, const char *value)
 {
 	const char *s = NULL;
 
-	pthread_mutex_lock(&lock);
-	if (value)
-		s = intern(value);
-	if (s || !value)
-		atomic_store_explicit(slot, s, memory_order_release);
-	pthread_mutex_unlock(&lock);
-	return s || !value ? 0 : -1;
+	if (value && !(s = intern(value)))
+		return -1;
+	atomic_store_explicit(slot, s, memory_order_release);
+	return 0;
 }
 
 void tempfile_strv_free(char **strv)
@@ -105,25 +151,18 @@ nomem:
 	return NULL;
 }
 
-/* Creates, writes and removes one file, as Python's probe does.  Whatever
- * fails, the file is removed before returning.  -1 with errno on failure. */
-static int probe_once(const char *path)
+/* Writes the probe's bytes to fd and closes it; -1 with errno if either
+ * failed. */
+static int write_probe(int fd)
 {
 	static const char data[4] = "blat";
-	int fd = tfp_create_file(AT_FDCWD, path, 0);
-	ssize_t w;
-	int saved;
+	ssize_t w = write(fd, data, sizeof data);
+	int saved = w < 0 ? errno : EIO;
 
-	if (fd < 0)
-		return -1;
-	w = write(fd, data, sizeof data);
-	saved = w < 0 ? errno : EIO;
 	if (close(fd) < 0 && w == (ssize_t)sizeof data) {
 		saved = errno;
 		w = -1;
 	}
-	if (unlink(path) < 0)
-		return -1;
 	if (w != (ssize_t)sizeof data) {
 		errno = saved;
 		return -1;
@@ -131,17 +170,110 @@ static int probe_once(const char *path)
 	return 0;
 }
 
+/* unlink(), again after a failure that may pass (a signal, a busy file
+ * server). */
+static int remove_probe(const char *path)
+{
+	const struct timespec pause = { 0, 1000000 };
+	int i, r;
+
+	for (i = 0;; i++) {
+		r = tfp_probe_unlink_hook ? tfp_probe_unlink_hook(path) : unlink(path);
+		if (r == 0 || (errno != EINTR && errno != EBUSY) || i == UNLINK_TRIES)
+			return r;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* Creates, writes and removes one file, as Python's probe does, with the
+ * fatal signals held off so that none can leave the file.  A file that
+ * cannot be removed fails the probe.  -1 with errno on failure. */
+static int probe_named(const char *path)
+{
+	sigset_t old;
+	int fd, r = -1, saved;
+
+	tfp_block_fatal_signals(&old);
+	fd = tfp_create_file(AT_FDCWD, path, 0);
+	if (fd >= 0) {
+		r = write_probe(fd);
+		saved = errno;
+		if (remove_probe(path) < 0)
+			r = -1;
+		else
+			errno = saved;
+	}
+	saved = errno;
+	tfp_restore_signals(&old);
+	errno = saved;
+	return r;
+}
+
+#ifdef FS_IOC_GETFLAGS
+/* Whether the file system says nothing can be removed from dir (chattr +a
+ * or +i): then an O_TMPFILE probe would succeed and every named file made
+ * there stay.  0 where it cannot tell; the probe decides then. */
+static int unremovable(const char *dir)
+{
+	struct stat st;
+	int fd, flags = 0, r;
+
+	/* Without O_DIRECTORY, never open a device or a FIFO. */
+	if (!TFP_O_DIRECTORY && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return 0;
+	fd = open(dir, O_RDONLY | O_NONBLOCK | O_NOCTTY | TFP_O_DIRECTORY | TFP_O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    (flags & (FS_APPEND_FL | FS_IMMUTABLE_FL)) != 0;
+	close(fd);
+	return r;
+}
+# define CAN_TELL_UNREMOVABLE 1
+#else
+static int unremovable(const char *dir)
+{
+	TFP_UNUSED(dir);
+	return 0;
+}
+# define CAN_TELL_UNREMOVABLE 0
+#endif
+
+/* The O_TMPFILE probe leaves no name behind whatever happens; -2 where it
+ * cannot be used, for the named one.  It cannot show that files can be
+ * removed, so it is used only where unremovable() can tell. */
+static int probe_unnamed(const char *dir)
+{
+	int fd;
+
+	if (!CAN_TELL_UNREMOVABLE)
+		return -2;
+	fd = tfp_open_tmpfile(dir, O_RDWR | TFP_O_CLOEXEC);
+	if (fd == -1)
+		return -2;
+	if (fd < 0)
+		return -1;
+	return write_probe(fd);
+}
+
 static int probe_dir(const char *dir)
 {
 	struct tfp_template t;
-	int i, r = -1;
+	int i, r;
 
+	if (unremovable(dir)) {
+		errno = EPERM;
+		return -1;
+	}
+	r = probe_unnamed(dir);
+	if (r != -2)
+		return r;
 	if (tfp_template_init(&t, NULL, default_prefix, dir, 0) < 0)
 		return -1;
-	for (i = 0; i < PROBE_TRIES; i++) {
+	for (i = 0, r = -1; i < PROBE_TRIES; i++) {
 		if (tfp_next_name(t.buf + t.name_off) < 0)
 			break;
-		r = probe_once(t.buf);
+		r = probe_named(t.buf);
 		if (r == 0 || errno != EEXIST)
 			break;
 	}
@@ -173,19 +305,22 @@ char *tempfile_get_default_tempdir(void)
 const char *tempfile_gettempdir(void)
 {
 	const char *dir = atomic_load_explicit(&tempdir, memory_order_acquire);
+	const char *mine;
 	char *probed;
 
 	if (dir)
 		return dir;
-	/* Probe under the lock: concurrent first uses agree on one directory. */
-	pthread_mutex_lock(&lock);
-	dir = atomic_load_explicit(&tempdir, memory_order_acquire);
-	if (!dir && (probed = tempfile_get_default_tempdir())) {
-		dir = intern(probed);
-		free(probed);
-		atomic_store_explicit(&tempdir, dir, memory_order_release);
-	}
-	pthread_mutex_unlock(&lock);
+	/* Threads that race to the first use may each probe, which is
+	 * harmless; the first to publish wins and all return its choice. */
+	if (!(probed = tempfile_get_default_tempdir()))
+		return NULL;
+	mine = intern(probed);
+	free(probed);
+	if (!mine)
+		return NULL;
+	if (atomic_compare_exchange_strong_explicit(&tempdir, &dir, mine,
+	        memory_order_acq_rel, memory_order_acquire))
+		return mine;
 	return dir;
 }
 

@@ -12,9 +12,7 @@
 /* Cleared for good once the kernel shows it has no O_TMPFILE at all. */
 atomic_int tfp_tmpfile_works = 1;
 
-/* -1 with errno when O_TMPFILE cannot be used here and now, so the caller
- * falls back; -2 with errno for a failure the fallback would repeat. */
-static int open_tmpfile(const char *dir, int oflags)
+int tfp_open_tmpfile(const char *dir, int oflags)
 {
 	int fd;
 
@@ -45,11 +43,11 @@ int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
 	char *path;
 	int fd;
 
-	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+	if (tfp_check_name(suffix, prefix) < 0)
 		return -1;
 	if (!dir && !(dir = tempfile_gettempdir()))
 		return -1;
-	fd = open_tmpfile(dir, oflags);
+	fd = tfp_open_tmpfile(dir, oflags);
 	if (fd != -1) {
 		*linkable = 1;
 		return fd >= 0 ? fd : -1;

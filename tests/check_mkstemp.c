@@ -251,6 +251,43 @@ START_TEST(test_bad_affixes)
 }
 END_TEST
 
+/* What tempfile_unnamed (0) or tempfile_spooled (1) does with these. */
+static int make_object(int spooled, const char *suffix, const char *prefix)
+{
+	tempfile *tf = spooled ? tempfile_spooled(10, suffix, prefix, tu_base, 0)
+	                       : tempfile_unnamed(suffix, prefix, tu_base, 0);
+
+	if (!tf)
+		return errno;
+	tempfile_close(tf);
+	return 0;
+}
+
+/* Too long a name is refused up front by the constructors that may never
+ * make one, whether O_TMPFILE works or not.  _i: spooled, O_TMPFILE. */
+START_TEST(test_unnamed_name_too_long)
+{
+	int spooled = _i % 2;
+	char longname[301];
+
+	atomic_store(&tfp_tmpfile_works, _i / 2);
+	memset(longname, 'a', sizeof longname);
+	longname[300] = '\0';
+	ck_assert_int_eq(make_object(spooled, NULL, longname), ENAMETOOLONG);
+	ck_assert_int_eq(make_object(spooled, longname + 52, NULL), ENAMETOOLONG);
+	ck_assert_int_eq(make_object(spooled, longname + 150, longname + 150), ENAMETOOLONG);
+	ck_assert_int_eq(make_object(spooled, "a/b", longname), EINVAL);
+	/* The default prefix counts too. */
+	ck_assert_int_eq(tempfile_settempprefix(longname + 52), 0);
+	ck_assert_int_eq(make_object(spooled, NULL, NULL), ENAMETOOLONG);
+	ck_assert_int_eq(tempfile_settempprefix(NULL), 0);
+	/* 247 + 8 = 255 characters still fit. */
+	ck_assert_int_eq(make_object(spooled, NULL, longname + 53), 0);
+	ck_assert_int_eq(make_object(spooled, longname + 53, ""), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 START_TEST(test_bad_dirs)
 {
 	char *missing, *file;
@@ -568,6 +605,7 @@ static Suite *mkstemp_suite(void)
 	tcase_add_test(tc, test_read_write);
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_bad_affixes);
+	tcase_add_loop_test(tc, test_unnamed_name_too_long, 0, 4);
 	tcase_add_test(tc, test_bad_dirs);
 	tcase_add_test(tc, test_eacces_as_nobody);
 	tcase_add_test(tc, test_many_open);

@@ -125,31 +125,44 @@ START_TEST(test_shared_is_one_object)
 }
 END_TEST
 
-/* After fork() the parent and the child continue from the same buffered
- * state; each must draw fresh names, not the same ones. */
+/* What a child draws: N names from child_names, up child_pipe. */
+enum { N = 200 };
+static tempfile_names *child_names;
+static int child_pipe = -1;
+
+static int draw_up_pipe(void *unused)
+{
+	name_t buf;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < N; i++)
+		if (tempfile_names_next(child_names, buf, NAME_SIZE) < 0 ||
+		    write(child_pipe, buf, NAME_SIZE) != NAME_SIZE)
+			return 1;
+	return 0;
+}
+
+/* After a fork the parent and the child continue from the same buffered
+ * state; each must draw fresh names, not the same ones, however the child
+ * was made (a fork hook sees fork() only).  _i: which sequence, and how. */
 START_TEST(test_fork_diverges)
 {
-	enum { N = 200 };
-	tempfile_names *names = _i ? tempfile_candidate_names() : tempfile_names_new();
+	int how = _i / 2;
+	tempfile_names *names = _i % 2 ? tempfile_candidate_names() : tempfile_names_new();
 	name_t *v = calloc(2 * N, sizeof *v);
 	int fds[2], status, round;
 	size_t i;
 
 	ck_assert_ptr_nonnull(v);
+	child_names = names;
 	for (round = 0; round < 5; round++) {
+		/* The parent's buffer is filled before the child is made. */
 		ck_assert_int_eq(tempfile_names_next(names, v[0], NAME_SIZE), 0);
 		ck_assert_int_eq(pipe(fds), 0);
-		pid_t pid = fork();
+		child_pipe = fds[1];
+		pid_t pid = tu_spawn(how, draw_up_pipe, NULL);
 		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			name_t buf;
-			for (i = 0; i < N; i++) {
-				if (tempfile_names_next(names, buf, NAME_SIZE) < 0 ||
-				    write(fds[1], buf, NAME_SIZE) != NAME_SIZE)
-					_exit(1);
-			}
-			_exit(0);
-		}
 		close(fds[1]);
 		for (i = 0; i < N; i++)
 			ck_assert_int_eq(tempfile_names_next(names, v[i], NAME_SIZE), 0);
@@ -158,7 +171,7 @@ START_TEST(test_fork_diverges)
 		close(fds[0]);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_int_eq(status, 0);
-		ck_assert_uint_eq(duplicates(v, 2 * N), 0);
+		ck_assert_msg(duplicates(v, 2 * N) == 0, "child made by way %d repeats names", how);
 	}
 	tempfile_names_free(names);
 	free(v);
@@ -229,7 +242,7 @@ static Suite *namegen_suite(void)
 	tcase_add_test(tc, test_chi_square);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_shared_is_one_object);
-	tcase_add_loop_test(tc, test_fork_diverges, 0, 2);
+	tcase_add_loop_test(tc, test_fork_diverges, 0, 2 * TU_N_WAYS);
 	tcase_add_test(tc, test_threads_share_sequence);
 	tcase_add_loop_test(tc, test_random_sources, 0, 2);
 	suite_add_tcase(s, tc);

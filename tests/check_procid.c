@@ -4,52 +4,26 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-
-enum { BY_FORK, BY_UNDERSCORE_FORK, BY_SYSCALL, BY_CLONE, N_WAYS };
 
 static int pipe_w = -1;
 
-/* In the child: send the token up the pipe, exit without atexit. */
+/* In the child: send the token up the pipe. */
 static int report(void *unused)
 {
 	uint64_t t = tfp_process_token();
 
 	(void)unused;
-	if (write(pipe_w, &t, sizeof t) != (ssize_t)sizeof t)
-		_exit(2);
-	_exit(0);
-}
-
-static pid_t spawn(int how)
-{
-	static char stack[64 * 1024] __attribute__((aligned(16)));
-	pid_t pid;
-
-	switch (how) {
-	case BY_FORK:
-		pid = fork();
-		break;
-#ifdef HAVE__FORK
-	case BY_UNDERSCORE_FORK:
-		pid = _Fork();
-		break;
-#endif
-	case BY_CLONE:
-		return clone(report, stack + sizeof stack, SIGCHLD, NULL);
-	default:
-		pid = (pid_t)syscall(SYS_fork);
-		break;
-	}
-	if (pid == 0)
-		report(NULL);
-	return pid;
+	return write(pipe_w, &t, sizeof t) == (ssize_t)sizeof t ? 0 : 2;
 }
 
 /* The token a child made in the given way reports. */
@@ -61,7 +35,7 @@ static uint64_t child_token(int how)
 
 	ck_assert_int_eq(pipe(p), 0);
 	pipe_w = p[1];
-	pid = spawn(how);
+	pid = tu_spawn(how, report, NULL);
 	ck_assert_int_gt(pid, 0);
 	close(p[1]);
 	ck_assert_int_eq(read(p[0], &t, sizeof t), (ssize_t)sizeof t);
@@ -157,15 +131,69 @@ START_TEST(test_same_pid_other_namespace)
 }
 END_TEST
 
+static pid_t init_parent;
+static atomic_int in_init, spawned;
+
+/* Holds the parent's first tfp_process_token() inside its setting up
+ * until the child is made. */
+static void hold_init(void)
+{
+	const struct timespec pause = { 0, 1000000 };
+
+	if (getpid() != init_parent)
+		return;
+	atomic_store(&in_init, 1);
+	while (!atomic_load(&spawned))
+		nanosleep(&pause, NULL);
+}
+
+static void *first_token(void *arg)
+{
+	*(uint64_t *)arg = tfp_process_token();
+	return NULL;
+}
+
+static int token_or_fail(void *unused)
+{
+	(void)unused;
+	return tfp_process_token() ? 0 : 1;
+}
+
+/* A child made while another thread of its parent sets the token up gets
+ * one of its own without waiting for that thread, however it was made. */
+START_TEST(test_fork_during_init)
+{
+	const struct timespec pause = { 0, 1000000 };
+	uint64_t parent = 0;
+	pthread_t t;
+	pid_t pid;
+	int failed = 0;
+
+	init_parent = getpid();
+	tfp_procid_init_hook = hold_init;
+	ck_assert_int_eq(pthread_create(&t, NULL, first_token, &parent), 0);
+	while (!atomic_load(&in_init))
+		nanosleep(&pause, NULL);
+	pid = tu_spawn(_i, token_or_fail, NULL);
+	atomic_store(&spawned, 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(tu_reap(&pid, 1, 5, &failed) == 0, "child made by way %d hung", _i);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_uint_ne(parent, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("procid");
 	TCase *tc = tu_tcase("token", 30);
 
 	tcase_add_test(tc, test_stable);
-	tcase_add_loop_test(tc, test_child_differs, 0, N_WAYS);
+	tcase_add_loop_test(tc, test_child_differs, 0, TU_N_WAYS);
 	tcase_add_test(tc, test_peek_in_child);
 	tcase_add_test(tc, test_same_pid_other_namespace);
+	tcase_add_loop_test(tc, test_fork_during_init, 0, TU_N_WAYS);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -8,7 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#ifdef HAVE_LINUX_FS_H
+# include <linux/fs.h>
+#endif
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void assert_list(char **list, const char *const *want)
@@ -329,6 +336,319 @@ START_TEST(test_setting_changes_under_reader)
 }
 END_TEST
 
+static double thread_seconds(void)
+{
+	struct timespec ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts), 0);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Seconds of CPU for n distinct settings from first on; _i: which one. */
+static double set_batch(int which, long first, long n)
+{
+	double t0 = thread_seconds();
+	char s[32];
+	long i;
+
+	for (i = first; i < first + n; i++) {
+		snprintf(s, sizeof s, "/d/%07ld", i);
+		if (which)
+			ck_assert_int_eq(tempfile_settempprefix(s + 3), 0);
+		else
+			ck_assert_int_eq(tempfile_settempdir(s), 0);
+	}
+	return thread_seconds() - t0;
+}
+
+/* Every distinct setting is kept until exit, but finding whether one is
+ * already kept must not scan them all: the third batch costs about what
+ * the first did (a linear scan made it 4.5 times as much).  CPU time, and
+ * 50 ms of slack, so that a busy machine cannot fail it. */
+START_TEST(test_many_settings)
+{
+	enum { BATCH = 20000 };
+	const char *first;
+	double t[3];
+	int b;
+
+	for (b = 0; b < 3; b++)
+		t[b] = set_batch(_i, (long)b * BATCH, BATCH);
+	fprintf(stderr, "%s: %d distinct settings: %.3f s, %.3f s, %.3f s\n",
+	        _i ? "prefix" : "tempdir", BATCH, t[0], t[1], t[2]);
+	ck_assert_msg(t[2] < 3 * t[0] + 0.05, "%.3f s, then %.3f s", t[0], t[2]);
+	/* Still interned: the same string again is the same pointer. */
+	if (_i) {
+		ck_assert_int_eq(tempfile_settempprefix("0000000"), 0);
+		first = tempfile_gettempprefix();
+		ck_assert_int_eq(tempfile_settempprefix("0000001"), 0);
+		ck_assert_int_eq(tempfile_settempprefix("0000000"), 0);
+		ck_assert_ptr_eq(tempfile_gettempprefix(), first);
+	} else {
+		ck_assert_int_eq(tempfile_settempdir("/d/0000000"), 0);
+		first = tempfile_gettempdir();
+		ck_assert_int_eq(tempfile_settempdir("/d/0000001"), 0);
+		ck_assert_int_eq(tempfile_settempdir("/d/0000000"), 0);
+		ck_assert_ptr_eq(tempfile_gettempdir(), first);
+	}
+}
+END_TEST
+
+enum { HAMMERS = 3, CHILDREN_PER_WAY = 20 };
+
+static atomic_int stop_hammers;
+static char *hammer_dirs[2];
+
+/* Changes the settings as fast as it can: the directory (0), the prefix
+ * (1), or forgets the directory and probes again (2). */
+static void *hammer(void *arg)
+{
+	long what = (long)arg;
+	char pfx[16];
+	unsigned i;
+
+	for (i = 0; !atomic_load(&stop_hammers); i++) {
+		if (what == 0) {
+			tempfile_settempdir(hammer_dirs[i % 2]);
+		} else if (what == 1) {
+			snprintf(pfx, sizeof pfx, "p%u-", i % 8);
+			tempfile_settempprefix(pfx);
+		} else {
+			tempfile_settempdir(NULL);
+			tempfile_gettempdir();
+		}
+	}
+	return NULL;
+}
+
+static int use_settings(void *unused)
+{
+	char *path;
+	int fd;
+
+	(void)unused;
+	if (!tempfile_gettempdir())
+		return 2;
+	fd = tempfile_mkstemp(NULL, NULL, NULL, 0, &path);
+	if (fd < 0)
+		return 3;
+	unlink(path);
+	return 0;
+}
+
+/* A child made while other threads change the settings must never block
+ * in the library, however it was made (a fork hook sees fork() only). */
+START_TEST(test_fork_while_setting)
+{
+	enum { N = CHILDREN_PER_WAY * 3 };
+	pthread_t t[HAMMERS];
+	pid_t pid[N];
+	struct timespec pause = { 0, 200000 };
+	int i, hung, failed = 0;
+
+	hammer_dirs[0] = tu_subdir("h0", 0);
+	hammer_dirs[1] = tu_subdir("h1", 0);
+	for (i = 0; i < HAMMERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, (void *)(long)i), 0);
+	for (i = 0; i < N; i++) {
+		pid[i] = tu_spawn(i % 3, use_settings, NULL);
+		nanosleep(&pause, NULL);
+	}
+	atomic_store(&stop_hammers, 1);
+	for (i = 0; i < HAMMERS; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < N; i++)
+		ck_assert_int_gt(pid[i], 0);
+	hung = tu_reap(pid, N, 10, &failed);
+	ck_assert_msg(hung == 0, "%d of %d children hung", hung, N);
+	ck_assert_int_eq(failed, 0);
+	free(hammer_dirs[0]);
+	free(hammer_dirs[1]);
+}
+END_TEST
+
+#ifndef FS_IOC_GETFLAGS /* musl's headers: the kernel ABI */
+# define FS_IOC_GETFLAGS _IOR('f', 1, long)
+# define FS_IOC_SETFLAGS _IOW('f', 2, long)
+# define FS_APPEND_FL 0x00000020
+#endif
+
+/* Sets or clears the append-only attribute (chattr +a) of dir; -1 with
+ * errno where its file system has no such thing. */
+static int set_append_only(const char *dir, int on)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), flags, r = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags = on ? flags | FS_APPEND_FL : flags & ~FS_APPEND_FL;
+		r = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	close(fd);
+	return r;
+}
+
+/* A directory where files can be made but not removed (chattr +a, for
+ * real: root can set it on ext4 and on tmpfs since Linux 6.0, which hold
+ * tu_base and tu_other_fs) is not chosen, and keeps no probe file, whether
+ * the probe can use O_TMPFILE (_i) or not. */
+START_TEST(test_append_only_skipped)
+{
+	char *d = tu_subdir("fallback", 0), *ao, *got;
+	int n;
+
+	atomic_store(&tfp_tmpfile_works, _i);
+	ck_assert_int_ge(asprintf(&ao, "%s/append-only", tu_base), 0);
+	ck_assert_int_eq(mkdir(ao, 0700), 0);
+	if (set_append_only(ao, 1) < 0 && tu_other_fs) {
+		free(ao);
+		ck_assert_int_ge(asprintf(&ao, "%s/append-only.%d", tu_other_fs, (int)getpid()), 0);
+		ck_assert_int_eq(mkdir(ao, 0700), 0);
+	}
+	ck_assert_msg(set_append_only(ao, 1) == 0, "chattr +a %s: %s", ao, strerror(errno));
+	setenv("TMPDIR", ao, 1);
+	setenv("TMP", d, 1);
+	got = tempfile_get_default_tempdir();
+	n = tu_count_entries(ao);
+	/* Undone before asserting, so that the directory can go. */
+	ck_assert_int_eq(set_append_only(ao, 0), 0);
+	tu_rmtree(ao);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, d);
+	ck_assert_int_eq(n, 0);
+	free(got);
+	free(ao);
+	free(d);
+}
+END_TEST
+
+/* The hooks act in hook_dir only: a regression must not leave probe files
+ * in the other candidates (/tmp, /var/tmp, the current directory). */
+static int unlink_calls;
+static const char *hook_dir;
+
+static int in_hook_dir(const char *path)
+{
+	return strncmp(path, hook_dir, strlen(hook_dir)) == 0;
+}
+
+/* Fails with EINTR, then EBUSY; then removes. */
+static int flaky_unlink(const char *path)
+{
+	static const int transient[] = { EINTR, EBUSY };
+
+	if (in_hook_dir(path) && unlink_calls++ < 2) {
+		errno = transient[unlink_calls - 1];
+		return -1;
+	}
+	return unlink(path);
+}
+
+/* Never removes: as where a security module forbids it. */
+static int failing_unlink(const char *path)
+{
+	if (!in_hook_dir(path))
+		return unlink(path);
+	unlink_calls++;
+	errno = EPERM;
+	return -1;
+}
+
+/* The named probe retries a removal that failed for a moment. */
+START_TEST(test_probe_unlink_transient)
+{
+	char *d = tu_subdir("flaky", 0), *got;
+
+	atomic_store(&tfp_tmpfile_works, 0);
+	setenv("TMPDIR", d, 1);
+	hook_dir = d;
+	tfp_probe_unlink_hook = flaky_unlink;
+	got = tempfile_get_default_tempdir();
+	tfp_probe_unlink_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, d);
+	ck_assert_int_eq(unlink_calls, 3);
+	ck_assert_int_eq(tu_count_entries(d), 0);
+	free(got);
+	free(d);
+}
+END_TEST
+
+/* A directory that cannot remove its probe file is not chosen; with
+ * O_TMPFILE (_i, where configure found it) there is no file to remove. */
+START_TEST(test_probe_unlink_fails)
+{
+	char *bad = tu_subdir("bad", 0), *good = tu_subdir("good", 0), *got;
+	int unnamed = _i && TFP_O_TMPFILE != 0;
+
+	atomic_store(&tfp_tmpfile_works, _i);
+	setenv("TMPDIR", bad, 1);
+	setenv("TMP", good, 1);
+	hook_dir = bad;
+	tfp_probe_unlink_hook = failing_unlink;
+	got = tempfile_get_default_tempdir();
+	tfp_probe_unlink_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	if (unnamed) {
+		ck_assert_str_eq(got, bad);
+		ck_assert_int_eq(unlink_calls, 0);
+	} else {
+		ck_assert_str_eq(got, good);
+		ck_assert_int_ge(unlink_calls, 1);
+	}
+	ck_assert_int_eq(tu_count_entries(good), 0);
+	free(got);
+	free(bad);
+	free(good);
+}
+END_TEST
+
+static int probe_forever(void *unused)
+{
+	sigset_t none;
+
+	(void)unused;
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (;;)
+		free(tempfile_get_default_tempdir());
+	return 0;
+}
+
+/* However a SIGTERM falls across the named probe, it leaves no file. */
+START_TEST(test_probe_under_sigterm)
+{
+	enum { ROUNDS = 200 };
+	char *d = tu_subdir("killed", 0);
+	sigset_t term, old;
+	int i, status, left = 0;
+
+	atomic_store(&tfp_tmpfile_works, 0);
+	setenv("TMPDIR", d, 1);
+	srand((unsigned)getpid());
+	/* Held until the child has its default action back. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &term, &old), 0);
+	for (i = 0; i < ROUNDS && !left; i++) {
+		struct timespec pause = { 0, 20000 + rand() % 2000000 };
+		pid_t pid = tu_spawn(TU_BY_FORK, probe_forever, NULL);
+
+		ck_assert_int_gt(pid, 0);
+		nanosleep(&pause, NULL);
+		kill(pid, SIGTERM);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		left = tu_count_entries(d);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	ck_assert_msg(left == 0, "round %d left %d probe files", i, left);
+	free(d);
+}
+END_TEST
+
 static Suite *tempdir_suite(void)
 {
 	Suite *s = suite_create("tempdir");
@@ -347,6 +667,12 @@ static Suite *tempdir_suite(void)
 	tcase_add_test(tc, test_probe_write_fails);
 	tcase_add_test(tc, test_first_use_race);
 	tcase_add_test(tc, test_setting_changes_under_reader);
+	tcase_add_loop_test(tc, test_many_settings, 0, 2);
+	tcase_add_test(tc, test_fork_while_setting);
+	tcase_add_loop_test(tc, test_append_only_skipped, 0, 2);
+	tcase_add_test(tc, test_probe_unlink_transient);
+	tcase_add_loop_test(tc, test_probe_unlink_fails, 0, 2);
+	tcase_add_test(tc, test_probe_under_sigterm);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,12 +7,15 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tu_base;
@@ -128,6 +131,74 @@ char *tu_join(const char *dir, const char *name)
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
 		abort();
 	return p;
+}
+
+struct spawned {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int run_spawned(void *arg)
+{
+	struct spawned *s = arg;
+
+	_exit(s->fn(s->arg));
+}
+
+pid_t tu_spawn(int how, int (*fn)(void *), void *arg)
+{
+	/* Only the child runs on it, in its own copy of our memory. */
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct spawned s = { fn, arg };
+	pid_t pid;
+
+	switch (how) {
+	case TU_BY_FORK:
+		pid = fork();
+		break;
+#ifdef HAVE__FORK
+	case TU_BY_UNDERSCORE_FORK:
+		pid = _Fork();
+		break;
+#endif
+	case TU_BY_CLONE:
+		return clone(run_spawned, stack + sizeof stack, SIGCHLD, &s);
+	default:
+		pid = (pid_t)syscall(SYS_fork);
+		break;
+	}
+	if (pid == 0)
+		run_spawned(&s);
+	return pid;
+}
+
+int tu_reap(pid_t *pid, int n, int seconds, int *failed)
+{
+	const struct timespec pause = { 0, 1000000 };
+	struct timespec start, now;
+	int left = 0, hung = 0, status, i;
+
+	for (i = 0; i < n; i++)
+		left += pid[i] > 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (i = 0; i < n; i++)
+			if (pid[i] > 0 && waitpid(pid[i], &status, WNOHANG) == pid[i]) {
+				*failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+				pid[i] = 0;
+				left--;
+			}
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (left && now.tv_sec - start.tv_sec < seconds);
+	for (i = 0; i < n; i++)
+		if (pid[i] > 0) {
+			kill(pid[i], SIGKILL);
+			waitpid(pid[i], &status, 0);
+			pid[i] = 0;
+			hung++;
+		}
+	return hung;
 }
 
 void tu_write_file(const char *path, const char *s)

@@ -46,6 +46,22 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 /* malloc()ed "dir/name"; never NULL. */
 char *tu_join(const char *dir, const char *name);
 
+/* The ways a child process can be made; a pthread_atfork() hook sees only
+ * the first.  TU_BY_UNDERSCORE_FORK is syscall(SYS_fork) where the C library
+ * has no _Fork(). */
+enum { TU_BY_FORK, TU_BY_UNDERSCORE_FORK, TU_BY_SYSCALL, TU_BY_CLONE, TU_N_WAYS };
+
+/* Starts a child made the given way (TU_BY_CLONE: clone() without
+ * CLONE_VM, on a stack of its own) that runs _exit(fn(arg)).  Returns its
+ * pid, or -1 with errno; the caller waits for it. */
+pid_t tu_spawn(int how, int (*fn)(void *), void *arg);
+
+/* Waits up to seconds for the n children in pid[] (entries <= 0 are
+ * skipped; each is set to 0 once reaped) and kills those still running:
+ * returns how many that were; adds those that exited with a nonzero status
+ * or died of a signal to *failed. */
+int tu_reap(pid_t *pid, int n, int seconds, int *failed);
+
 /* Creates or replaces the file path holding s. */
 void tu_write_file(const char *path, const char *s);
 
