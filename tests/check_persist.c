@@ -211,16 +211,16 @@ START_TEST(test_link_noreplace)
 	tu_write_file(a, "A");
 	tu_write_file(b, "B");
 	errno = 0;
-	ck_assert_int_eq(tfp_link_noreplace(a, b), -1);
+	ck_assert_int_eq(tfp_link_noreplace(AT_FDCWD, a, AT_FDCWD, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	tu_assert_file(a, "A");
 	tu_assert_file(b, "B");
-	ck_assert_int_eq(tfp_link_noreplace(a, c), 0);
+	ck_assert_int_eq(tfp_link_noreplace(AT_FDCWD, a, AT_FDCWD, c), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	tu_assert_file(c, "A");
-	ck_assert_int_eq(tfp_rename_noreplace(c, b), -1);
+	ck_assert_int_eq(tfp_rename_noreplace(AT_FDCWD, c, AT_FDCWD, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	ck_assert_int_eq(tfp_rename_noreplace(c, a), 0);
+	ck_assert_int_eq(tfp_rename_noreplace(AT_FDCWD, c, AT_FDCWD, a), 0);
 	tu_assert_file(a, "A");
 	free(a);
 	free(b);
@@ -254,6 +254,31 @@ START_TEST(test_across_file_systems)
 }
 END_TEST
 
+/* Persisting onto another name of the very file leaves one name: rename(2)
+ * between two links of one inode does nothing and keeps both. */
+START_TEST(test_onto_own_hard_link)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("alias"), *old;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_write(tf, "one", 3), 3);
+	ck_assert_int_eq(link(old, dest), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, _i ? TEMPFILE_NOCLOBBER : 0), 0);
+	ck_assert_int_eq(access(old, F_OK), -1);
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_str_eq(tempfile_name(tf), dest);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "one");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
+	free(old);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -268,6 +293,7 @@ static Suite *persist_suite(void)
 	tcase_add_test(tc, test_link_unprivileged);
 	tcase_add_loop_test(tc, test_across_file_systems, 0, 2);
 	tcase_add_test(tc, test_link_noreplace);
+	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
