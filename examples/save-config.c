@@ -55,31 +55,35 @@ static int check(const char *path, const char *want, mode_t mode)
 	return strcmp(buf, want) == 0 && (st.st_mode & 07777) == mode ? 0 : -1;
 }
 
+/* Sets up an old config, readable by its group only, and replaces it. */
+static int demo(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/app.conf", dir);
+	if (!(f = fopen(path, "w")) || fputs("colour = blue\n", f) == EOF || fclose(f) != 0 ||
+	    chmod(path, 0640) < 0)
+		return perror(path), 1;
+	if (save_config(path, "colour = green\n") < 0)
+		return perror("save_config"), 1;
+	if (check(path, "colour = green\n", 0640) < 0) {
+		fprintf(stderr, "%s: not replaced as expected\n", path);
+		return 1;
+	}
+	printf("replaced %s, mode 0640 kept\n", path);
+	return 0;
+}
+
 int main(void)
 {
 	tempfile_dir *d = tempfile_dir_new(NULL, "save-config-", NULL, TEMPFILE_CLEANUP_AT_EXIT);
-	char path[4096];
-	FILE *f;
-	int r = 1;
+	int r;
 
 	if (!d)
 		return perror("tempfile_dir_new"), 1;
-	snprintf(path, sizeof path, "%s/app.conf", tempfile_dir_name(d));
-	/* An existing config, readable by its group only. */
-	if (!(f = fopen(path, "w")) || fputs("colour = blue\n", f) == EOF || fclose(f) != 0 ||
-	    chmod(path, 0640) < 0)
-		perror(path);
-	else if (save_config(path, "colour = green\n") < 0)
-		perror("save_config");
-	else if (check(path, "colour = green\n", 0640) < 0)
-		fprintf(stderr, "%s: not replaced as expected\n", path);
-	else if (tempfile_dir_close(d), d = NULL, 0)
-		;
-	else {
-		printf("replaced %s, mode 0640 kept\n", path);
-		r = 0;
-	}
-	if (d)
-		tempfile_dir_close(d);
+	r = demo(tempfile_dir_name(d));
+	if (tempfile_dir_close(d) < 0)
+		return perror("tempfile_dir_close"), 1;
 	return r;
 }
