@@ -246,7 +246,8 @@ TEMPFILE_API int tempfile_rolled(const tempfile *tf);
  *                       (umask, default ACL); without it the file stays 0600;
  *   TEMPFILE_FOLLOW     where path is a symbolic link, replace the file the
  *                       chain leads to (ELOOP after 40 links) and keep the
- *                       link; without it the link itself is replaced.
+ *                       link (tempfile_name() is then that file's path);
+ *                       without it the link itself is replaced.
  * On failure tf is unchanged and usable, except when only a flush after the
  * file was in place failed: the file is then at path, tf counts as
  * persisted, and -1 is returned.  Side files made beside path are removed

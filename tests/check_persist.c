@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +454,52 @@ START_TEST(test_onto_own_hard_link)
 }
 END_TEST
 
+/* A disk that fills up while the copy beside the target is written (here
+ * the file size limit): persist fails, the target and the object are as
+ * they were, and nothing is left beside it. */
+static int full_disk_child(void *arg)
+{
+	int kind = *(int *)arg;
+	char big[8192], *dest = target("dest");
+	struct rlimit rl = { 4096, 4096 };
+	tempfile *tf;
+
+	memset(big, 'b', sizeof big);
+	atomic_store(&tfp_tmpfile_works, kind != UNNAMED_COPY);
+	tf = kind == NAMED ? tempfile_named(NULL, NULL, tu_other_fs, 0) : make(kind);
+	if (!tf || tempfile_write(tf, big, sizeof big) != (ssize_t)sizeof big)
+		return 1;
+	tu_write_file(dest, "old");
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 2;
+	errno = 0;
+	/* An O_TMPFILE file is linked, not copied: it gets through. */
+	if (kind == UNNAMED)
+		return tempfile_persist(tf, dest, 0) == 0 ? 0 : 3;
+	if (tempfile_persist(tf, dest, 0) != -1 || errno != EFBIG)
+		return 4;
+	if (tu_count_entries(tu_base) != 1 || tempfile_rolled(tf) != (kind != SPOOLED))
+		return 5;
+	if (tempfile_seek(tf, 0, SEEK_SET) != 0 || tempfile_read(tf, big, sizeof big) != (ssize_t)sizeof big)
+		return 6;
+	return tempfile_close(tf) == 0 ? 0 : 7;
+}
+
+START_TEST(test_full_disk)
+{
+	char *dest = target("dest");
+
+	assert_other_fs();
+	ck_assert_int_eq(tu_run(full_disk_child, &_i, 0), 0);
+	if (_i != UNNAMED)
+		tu_assert_file(dest, "old");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	ck_assert_int_eq(tu_count_entries(tu_other_fs), 0);
+	free(dest);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -472,6 +520,7 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_kernel_resolves_dotdot, 0, KINDS);
 	tcase_add_loop_test(tc, test_preserve_mode, 0, KINDS);
 	tcase_add_test(tc, test_from_other_directory);
+	tcase_add_loop_test(tc, test_full_disk, 0, KINDS);
 	tcase_add_test(tc, test_link_noreplace);
 	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
 	suite_add_tcase(s, tc);
