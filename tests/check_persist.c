@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +502,65 @@ START_TEST(test_full_disk)
 }
 END_TEST
 
+/* Whether dir holds an entry starting with ".tmp": a side file. */
+static int has_side_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		found |= strncmp(e->d_name, ".tmp", 4) == 0;
+	closedir(d);
+	return found;
+}
+
+/* Copies 64 MiB across file systems, telling the parent when it starts. */
+static void slow_persist_child(int ready)
+{
+	tempfile *tf;
+	char *dest = target("dest");
+
+	signal(SIGTERM, SIG_DFL);
+	tf = tempfile_named(NULL, NULL, tu_other_fs, TEMPFILE_CLEANUP_AT_EXIT);
+	if (!tf || tempfile_truncate(tf, 64 << 20) < 0 || write(ready, "x", 1) != 1)
+		_exit(1);
+	_exit(tempfile_persist(tf, dest, 0) < 0 ? 2 : 3);
+}
+
+/* A fatal signal while the copy beside the target exists: the side file
+ * goes with the process.  The parent kills as soon as it sees the copy. */
+START_TEST(test_signal_during_copy)
+{
+	int ready[2], status, seen = 0, i;
+	char c;
+	pid_t pid;
+
+	assert_other_fs();
+	ck_assert_int_eq(pipe(ready), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		slow_persist_child(ready[1]);
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	for (i = 0; i < 200000 && !seen; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			ck_abort_msg("the copy was never seen (child status %d)", status);
+		seen = has_side_file(tu_base);
+	}
+	kill(pid, seen ? SIGTERM : SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(seen, "the copy was never seen");
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_int_eq(has_side_file(tu_base), 0);
+	ck_assert_int_eq(tu_count_entries(tu_other_fs), 0);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -521,6 +582,7 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_preserve_mode, 0, KINDS);
 	tcase_add_test(tc, test_from_other_directory);
 	tcase_add_loop_test(tc, test_full_disk, 0, KINDS);
+	tcase_add_test(tc, test_signal_during_copy);
 	tcase_add_test(tc, test_link_noreplace);
 	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
 	suite_add_tcase(s, tc);
