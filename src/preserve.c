@@ -52,18 +52,29 @@ static int umask_from_status(mode_t *mask)
 	return 0;
 }
 
-/* Where the kernel does not say: the mode an unnamed file made in the
- * directory gets, which the kernel narrows as it would a named one. */
-static int mode_from_probe(int dirfd, mode_t *mode)
+static int create_probe(int dirfd, const char *name, int unused)
 {
-	struct stat st;
-	int fd, r;
+	TFP_UNUSED(unused);
+	return tfp_fd_settle(openat(dirfd, name, TFP_CREATE_FLAGS,
+	                            NEW_FILE_MODE));
+}
 
-	if (!TFP_O_TMPFILE)
-		return -1;
-	fd = openat(dirfd, ".", O_WRONLY | TFP_O_TMPFILE | TFP_O_CLOEXEC, NEW_FILE_MODE);
-	if (fd < 0)
-		return -1;
+/* Where the kernel does not say: the mode a file made in the directory
+ * gets, which the kernel narrows by the umask.  Unnamed where possible,
+ * else a hidden file, registered for cleanup while it exists. */
+static int mode_from_probe(const struct tfp_target *t, mode_t *mode)
+{
+	struct tfp_side side;
+	struct stat st;
+	int fd = -1, r;
+
+	if (TFP_O_TMPFILE && atomic_load_explicit(&tfp_tmpfile_works, memory_order_relaxed))
+		fd = openat(t->dirfd, ".", O_WRONLY | TFP_O_TMPFILE | TFP_O_CLOEXEC, NEW_FILE_MODE);
+	if (fd < 0) {
+		if ((fd = tfp_side_create(t, &side, create_probe, 0)) < 0)
+			return -1;
+		tfp_side_discard(t, &side);
+	}
 	r = fstat(fd, &st);
 	close(fd);
 	if (r == 0)
@@ -71,13 +82,13 @@ static int mode_from_probe(int dirfd, mode_t *mode)
 	return r;
 }
 
-static mode_t new_file_mode(int dirfd)
+static mode_t new_file_mode(const struct tfp_target *t)
 {
 	mode_t mask, mode;
 
 	if (umask_from_status(&mask) == 0)
 		return NEW_FILE_MODE & ~mask;
-	if (mode_from_probe(dirfd, &mode) == 0)
+	if (mode_from_probe(t, &mode) == 0)
 		return mode;
 	return NEW_FILE_MODE & ~ASSUMED_UMASK;
 }
@@ -169,7 +180,7 @@ int tfp_preserve(int fd, const struct tfp_target *t, const struct stat *old)
 	if (!old) {
 		if ((r = inherit_acl(fd, t)) != 0)
 			return r < 0 ? -1 : 0;
-		return fchmod(fd, new_file_mode(t->dirfd));
+		return fchmod(fd, new_file_mode(t));
 	}
 	/* Owner first: chown clears the set-id bits, and a set-id bit may
 	 * come back only with the owner or group it was set for. */
