@@ -234,27 +234,40 @@ static int place_inplace(struct job *j)
 	return -1;
 }
 
+/* On the heap: persist may run on a small thread stack. */
+#define COPY_BUF 65536
+
 static int copy_all(int from, int to)
 {
-	char buf[65536];
+	char *buf = malloc(COPY_BUF);
 	off_t off = 0;
+	int r = -1;
 
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (;;) {
-		ssize_t n = pread(from, buf, sizeof buf, off), w, done = 0;
+		ssize_t n = pread(from, buf, COPY_BUF, off), w, done = 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return (int)n;
+		if (n <= 0) {
+			r = (int)n;
+			break;
+		}
 		for (; done < n; done += w) {
 			w = write(to, buf + done, (size_t)(n - done));
 			if (w < 0 && errno != EINTR)
-				return -1;
+				goto out;
 			if (w < 0)
 				w = 0;
 		}
 		off += n;
 	}
+out:
+	free(buf);
+	return r;
 }
 
 /* Fills nfd with the contents of the file tf holds, at tf's position. */

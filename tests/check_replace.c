@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -502,6 +504,44 @@ START_TEST(test_default_acl)
 END_TEST
 #endif
 
+/* A replacement, and a persist that copies, from a 64 KiB thread stack. */
+static void *small_stack_thread(void *arg)
+{
+	char *path = at(tu_base, "small"), *copy = at(tu_base, "copied");
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+	static char big[200000];
+	intptr_t r = 0;
+
+	(void)arg;
+	memset(big, 's', sizeof big);
+	if (tempfile_write_file(path, big, sizeof big, TEMPFILE_DURABLE) < 0)
+		r = 1;
+	else if (!tf || tempfile_write(tf, big, sizeof big) != (ssize_t)sizeof big ||
+	         tempfile_rollover(tf) < 0 || tempfile_persist(tf, copy, TEMPFILE_PRESERVE) < 0)
+		r = 2;
+	tempfile_close(tf);
+	free(path);
+	free(copy);
+	return (void *)r;
+}
+
+START_TEST(test_small_stack)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	void *ret;
+
+	use_fallback(_i & 1);
+	ck_assert_int_eq(pthread_attr_init(&attr), 0);
+	ck_assert_int_eq(pthread_attr_setstacksize(&attr, 64 * 1024), 0);
+	ck_assert_int_eq(pthread_create(&t, &attr, small_stack_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_ptr_null(ret);
+	pthread_attr_destroy(&attr);
+	ck_assert_int_eq(tu_count_entries(tu_base), 2);
+}
+END_TEST
+
 static Suite *replace_suite(void)
 {
 	Suite *s = suite_create("replace");
@@ -526,6 +566,7 @@ static Suite *replace_suite(void)
 	tcase_add_loop_test(tc, test_commit_fails_cleanly, 0, 2);
 	tcase_add_loop_test(tc, test_long_target_name, 0, 2);
 	tcase_add_loop_test(tc, test_relative_path, 0, 2);
+	tcase_add_loop_test(tc, test_small_stack, 0, 2);
 #ifdef HAVE_ACL
 	tcase_add_loop_test(tc, test_default_acl, 0, 2);
 #endif
