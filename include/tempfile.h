@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #define TEMPFILE_VERSION_MAJOR 0
-#define TEMPFILE_VERSION_MINOR 1
+#define TEMPFILE_VERSION_MINOR 2
 #define TEMPFILE_VERSION_MICRO 0
 
 #if defined(TEMPFILE_BUILDING) && defined(__GNUC__)
@@ -57,9 +57,11 @@ extern "C" {
 #define TEMPFILE_CLEANUP_AT_EXIT       0x04u /* remove at exit() and on fatal signals */
 #define TEMPFILE_IGNORE_CLEANUP_ERRORS 0x08u /* directories: best effort cleanup */
 
-/* Flags for tempfile_persist(). */
+/* Flags for tempfile_persist(), tempfile_persistat() and tempfile_replace(). */
 #define TEMPFILE_NOCLOBBER 0x01u /* fail with EEXIST instead of replacing */
 #define TEMPFILE_DURABLE   0x02u /* fsync data, name and directory */
+#define TEMPFILE_PRESERVE  0x04u /* the replaced file's mode and owner, or a new file's */
+#define TEMPFILE_FOLLOW    0x08u /* replace what a symbolic link leads to, keep the link */
 
 typedef struct tempfile_names tempfile_names;
 typedef struct tempfile tempfile;
@@ -238,12 +240,66 @@ TEMPFILE_API int tempfile_rollover(tempfile *tf);
 TEMPFILE_API int tempfile_rolled(const tempfile *tf);
 
 /* Gives tf the permanent name path and stops it being deleted.  Replacing an
- * existing path is atomic.  flags: TEMPFILE_NOCLOBBER (EEXIST instead of
- * replacing), TEMPFILE_DURABLE (data, name and directory reach stable
- * storage before it returns).  On failure tf is unchanged and usable, except
- * when only the final directory flush failed: the file is then at path, tf
- * counts as persisted, and -1 is returned. */
+ * existing path is atomic: path names the old file or the new, never a
+ * partial one.  The file placed is the one tf holds, even if its temporary
+ * name was removed or replaced meanwhile (then its contents are copied);
+ * every kind of file crosses file systems (copied into a new file beside
+ * path, then renamed into place): never EXDEV.  path is resolved by the
+ * kernel, never shortened lexically ("link/../x" lands where the kernel
+ * says); tempfile_name() then returns it absolute.  Persisting onto another
+ * hard link of the same file leaves one name, path.  flags:
+ *   TEMPFILE_NOCLOBBER  EEXIST instead of replacing an existing path;
+ *   TEMPFILE_DURABLE    the data, the new entry (through the directory
+ *                       descriptor that received it) and a named file's old
+ *                       directory reach stable storage before it returns;
+ *   TEMPFILE_PRESERVE   where path exists, its permission bits and, as far
+ *                       as permitted, owner and group (owner first, so that a
+ *                       set-id bit survives only with its owner or group);
+ *                       else the mode open(path, O_CREAT, 0666) would give
+ *                       (umask, default ACL); without it the file stays 0600;
+ *   TEMPFILE_FOLLOW     where path is a symbolic link, replace the file the
+ *                       chain leads to (ELOOP after 40 links) and keep the
+ *                       link (tempfile_name() is then that file's path);
+ *                       without it the link itself is replaced.
+ * On failure tf is unchanged and usable, except when only a flush after the
+ * file was in place failed: the file is then at path, tf counts as
+ * persisted, and -1 is returned.  Side files made beside path are removed
+ * at exit and on the fatal signals while they exist. */
 TEMPFILE_API int tempfile_persist(tempfile *tf, const char *path, unsigned flags);
+
+/* tempfile_persist() with name relative to the directory descriptor dirfd
+ * (or AT_FDCWD).  tempfile_name() afterwards is the directory's path (from
+ * /proc/self/fd) joined with name where name is relative. */
+TEMPFILE_API int tempfile_persistat(tempfile *tf, int dirfd, const char *name,
+                                    unsigned flags);
+
+/* ---- Replacing a file atomically -------------------------------------- */
+
+/* Starts a replacement of path: a new, empty file in path's directory (or,
+ * with TEMPFILE_FOLLOW, in the directory of the file a link at path leads
+ * to), written and read like any tempfile (tempfile_write(),
+ * tempfile_stream(), ...), which tempfile_commit() puts at path.  It is
+ * unnamed (O_TMPFILE) where possible, else a hidden file ".tmpXXXXXXXX"
+ * that is removed at exit and on the fatal signals whatever happens, and
+ * whose name tempfile_name() returns.  flags: TEMPFILE_NOCLOBBER,
+ * TEMPFILE_DURABLE, TEMPFILE_FOLLOW (TEMPFILE_PRESERVE is always implied).
+ * NULL with errno: ENOENT when path's directory does not exist, EINVAL for
+ * a NULL path or another flag. */
+TEMPFILE_API tempfile *tempfile_replace(const char *path, unsigned flags);
+
+/* Puts tf's file at the path given to tempfile_replace(), with its flags
+ * and TEMPFILE_PRESERVE, then closes and frees tf, whatever the outcome.
+ * On failure path is untouched (the old file, or nothing) and the new file
+ * is gone; as for tempfile_persist(), a failed flush after the file is in
+ * place is the one exception.  tempfile_close() without a commit abandons
+ * the replacement.  EINVAL for an object tempfile_replace() did not make,
+ * EBADF after tempfile_closefd(); tf is freed in every case. */
+TEMPFILE_API int tempfile_commit(tempfile *tf);
+
+/* Replaces path with the len bytes at data: tempfile_replace(), writing
+ * it all, tempfile_commit().  EINVAL for data NULL with len > 0. */
+TEMPFILE_API int tempfile_write_file(const char *path, const void *data, size_t len,
+                                     unsigned flags);
 
 /* Flushes and closes tf, removes its file unless kept or persisted, and
  * frees tf, even when a step fails (then -1).  A file already removed by

@@ -267,6 +267,10 @@ struct tempfile {
 	int linkable;           /* unnamed with O_TMPFILE: linkat() can name it */
 	int persisted;
 	char *name;             /* absolute path of a named or persisted file */
+	dev_t dev;              /* a named file's identity, kept by closefd */
+	ino_t ino;
+	char *target;           /* tempfile_replace(): the path to commit to */
+	unsigned target_flags;  /* and the persist flags for it */
 	FILE *stream;
 	struct tfp_exit_slot *exit_slot;
 	/* Spooled files: spool is non-NULL until the rollover. */
@@ -289,10 +293,10 @@ off_t tfp_io_seek(tempfile *tf, off_t offset, int whence);
  * default); *linkable says whether linkat() can give it one. */
 int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
                    unsigned flags, int *linkable);
-/* unnamed.c: an O_TMPFILE file in dir, opened with oflags; -1 with errno
- * when O_TMPFILE cannot be used here and now, so the caller falls back to
- * a named file; -2 with errno for a failure the fallback would repeat. */
-int tfp_open_tmpfile(const char *dir, int oflags);
+/* An O_TMPFILE file in dir (relative to dirfd), opened with oflags: the
+ * fd, -1 with errno where O_TMPFILE cannot be used there and now (fall
+ * back), -2 with errno for a failure a fallback would repeat. */
+int tfp_open_tmpfile(int dirfd, const char *dir, int oflags);
 /* Whether O_TMPFILE is tried (cleared when the kernel turns out to lack
  * it; the tests clear it to exercise the fallback). */
 extern atomic_int tfp_tmpfile_works;
@@ -314,10 +318,58 @@ FILE *tfp_spool_stream(tempfile *tf);
  * if append. */
 FILE *tfp_fd_stream(int fd, int append);
 
-/* noreplace_*.c: rename(2) that fails with EEXIST instead of replacing;
+/* noreplace_*.c: renameat(2) that fails with EEXIST instead of replacing;
  * tfp_link_noreplace() is the link-and-unlink way, every backend's fallback. */
-int tfp_rename_noreplace(const char *from, const char *to);
-int tfp_link_noreplace(const char *from, const char *to);
+int tfp_rename_noreplace(int fromdir, const char *from, int todir, const char *to);
+int tfp_link_noreplace(int fromdir, const char *from, int todir, const char *to);
+
+/* ---- target.c: where persist and replace put a file ---- */
+
+/* The directory that receives the entry, opened once and used for every
+ * step after (link, rename, fsync), and the entry's name in it. */
+struct tfp_target {
+	int dirfd;
+	char *base;
+	char *absdir;  /* a path to that directory, ending in '/' */
+};
+
+/* Opens the directory of name (relative to dirfd, resolved by the kernel,
+ * never lexically); with follow, through the chain of symbolic links name
+ * leads through (ELOOP after 40).  0, or -1 with errno. */
+int tfp_target_open(struct tfp_target *t, int dirfd, const char *name, int follow);
+void tfp_target_close(struct tfp_target *t);
+/* malloc()ed absdir + base. */
+char *tfp_target_path(const struct tfp_target *t);
+
+/* A hidden file beside a target, registered for cleanup at exit while it
+ * exists.  name is its entry in the target's directory. */
+struct tfp_side {
+	char *path;
+	const char *name;
+	struct tfp_exit_slot *slot;
+};
+
+/* Makes a side entry with create(t->dirfd, name, arg) and registers it,
+ * with the fatal signals held off in between.  create's result, or -1. */
+int tfp_side_create(const struct tfp_target *t, struct tfp_side *side,
+                    int (*create)(int dirfd, const char *name, int arg), int arg);
+/* Renames the side entry to the target (noclobber: EEXIST rather than
+ * replace), or removes it where that fails; unregisters it either way. */
+int tfp_side_commit(const struct tfp_target *t, struct tfp_side *side, int noclobber);
+/* Removes the side entry and unregisters it. */
+void tfp_side_discard(const struct tfp_target *t, struct tfp_side *side);
+
+/* ---- preserve.c: TEMPFILE_PRESERVE ---- */
+
+/* Gives the file open as fd the metadata TEMPFILE_PRESERVE asks for: old's
+ * mode, owner and group as far as permitted where the target exists (old
+ * not NULL), else the mode and default ACL that open(2) with 0666 would
+ * give a new file in the target's directory. */
+int tfp_preserve(int fd, const struct tfp_target *t, const struct stat *old);
+/* Puts back the mode, owner and group of orig, best effort. */
+void tfp_preserve_undo(int fd, const struct stat *orig);
+/* Where the umask is read (a test hook). */
+extern const char *tfp_proc_status;
 
 /* Removes the directory open as dirfd: its owner permissions restored, its
  * contents, then path, if path still names that directory.  A tree someone

@@ -1,18 +1,18 @@
-/* rename without replacing, the portable way: link(2) fails with EEXIST
+/* rename without replacing, the portable way: linkat(2) fails with EEXIST
  * atomically, then the old name goes. */
 #include "internal.h"
 
 #include <errno.h>
 #include <unistd.h>
 
-int tfp_link_noreplace(const char *from, const char *to)
+int tfp_link_noreplace(int fromdir, const char *from, int todir, const char *to)
 {
-	if (link(from, to) < 0)
+	if (linkat(fromdir, from, todir, to, 0) < 0)
 		return -1;
-	if (unlink(from) < 0) {
+	if (unlinkat(fromdir, from, 0) < 0) {
 		int saved = errno;
 
-		unlink(to);
+		unlinkat(todir, to, 0);
 		errno = saved;
 		return -1;
 	}

@@ -5,12 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 
-
-int tfp_rename_noreplace(const char *from, const char *to)
+int tfp_rename_noreplace(int fromdir, const char *from, int todir, const char *to)
 {
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+	if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
-	return tfp_link_noreplace(from, to);
+	return tfp_link_noreplace(fromdir, from, todir, to);
 }

@@ -248,7 +248,7 @@ static int probe_unnamed(const char *dir)
 
 	if (!CAN_TELL_UNREMOVABLE)
 		return -2;
-	fd = tfp_open_tmpfile(dir, O_RDWR | TFP_O_CLOEXEC);
+	fd = tfp_open_tmpfile(AT_FDCWD, dir, O_RDWR | TFP_O_CLOEXEC);
 	if (fd == -1)
 		return -2;
 	if (fd < 0)

@@ -12,14 +12,14 @@
 /* Cleared for good once the kernel shows it has no O_TMPFILE at all. */
 atomic_int tfp_tmpfile_works = 1;
 
-int tfp_open_tmpfile(const char *dir, int oflags)
+int tfp_open_tmpfile(int dirfd, const char *dir, int oflags)
 {
 	int fd;
 
 	if (!TFP_O_TMPFILE || !atomic_load_explicit(&tfp_tmpfile_works, memory_order_relaxed))
 		return -1;
 	/* Without O_EXCL, so that persist can linkat() it into place. */
-	fd = open(dir, oflags | TFP_O_TMPFILE, 0600);
+	fd = openat(dirfd, dir, oflags | TFP_O_TMPFILE, 0600);
 	if (fd >= 0) {
 		fd = tfp_fd_settle(fd);
 		return fd >= 0 ? fd : -2;
@@ -47,7 +47,7 @@ int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
 		return -1;
 	if (!dir && !(dir = tempfile_gettempdir()))
 		return -1;
-	fd = tfp_open_tmpfile(dir, oflags);
+	fd = tfp_open_tmpfile(AT_FDCWD, dir, oflags);
 	if (fd != -1) {
 		*linkable = 1;
 		return fd >= 0 ? fd : -1;

@@ -222,6 +222,7 @@ int tempfile_rolled(const tempfile *tf)
 
 int tempfile_closefd(tempfile *tf)
 {
+	struct stat st;
 	int r = 0;
 
 	if (!tf) {
@@ -231,6 +232,11 @@ int tempfile_closefd(tempfile *tf)
 	if (tf->stream && fclose(tf->stream) != 0)
 		r = -1;
 	tf->stream = NULL;
+	/* What persist checks the name against once the descriptor is gone. */
+	if (tf->fd >= 0 && tf->name && fstat(tf->fd, &st) == 0) {
+		tf->dev = st.st_dev;
+		tf->ino = st.st_ino;
+	}
 	if (tf->fd >= 0 && close(tf->fd) < 0 && errno != EINTR)
 		r = -1;
 	tf->fd = -1;
@@ -276,6 +282,7 @@ int tempfile_close(tempfile *tf)
 		tfp_restore_signals(&old);
 	}
 	free(tf->name);
+	free(tf->target);
 	free(tf->suffix);
 	free(tf->prefix);
 	free(tf->dir);

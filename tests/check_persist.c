@@ -3,6 +3,10 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,16 +215,16 @@ START_TEST(test_link_noreplace)
 	tu_write_file(a, "A");
 	tu_write_file(b, "B");
 	errno = 0;
-	ck_assert_int_eq(tfp_link_noreplace(a, b), -1);
+	ck_assert_int_eq(tfp_link_noreplace(AT_FDCWD, a, AT_FDCWD, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	tu_assert_file(a, "A");
 	tu_assert_file(b, "B");
-	ck_assert_int_eq(tfp_link_noreplace(a, c), 0);
+	ck_assert_int_eq(tfp_link_noreplace(AT_FDCWD, a, AT_FDCWD, c), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	tu_assert_file(c, "A");
-	ck_assert_int_eq(tfp_rename_noreplace(c, b), -1);
+	ck_assert_int_eq(tfp_rename_noreplace(AT_FDCWD, c, AT_FDCWD, b), -1);
 	ck_assert_int_eq(errno, EEXIST);
-	ck_assert_int_eq(tfp_rename_noreplace(c, a), 0);
+	ck_assert_int_eq(tfp_rename_noreplace(AT_FDCWD, c, AT_FDCWD, a), 0);
 	tu_assert_file(a, "A");
 	free(a);
 	free(b);
@@ -228,29 +232,332 @@ START_TEST(test_link_noreplace)
 }
 END_TEST
 
-/* Files made on another file system than the target: an O_TMPFILE inode
- * cannot be linked across, so it is copied; a spool goes straight there. */
-START_TEST(test_across_file_systems)
+static void assert_other_fs(void)
 {
-	const char *shm = tu_other_fs;
-	char *dest = target("across");
 	struct stat a, b;
-	tempfile *tf;
 
-	ck_assert_msg(shm != NULL, "no private directory on /dev/shm");
-	ck_assert_int_eq(stat(shm, &a), 0);
+	ck_assert_msg(tu_other_fs != NULL, "no private directory on /dev/shm");
+	ck_assert_int_eq(stat(tu_other_fs, &a), 0);
 	ck_assert_int_eq(stat(tu_base, &b), 0);
 	ck_assert_msg(a.st_dev != b.st_dev, "/dev/shm and %s share a file system", tu_base);
-	atomic_store(&tfp_tmpfile_works, 1);
-	tf = _i ? tempfile_spooled(4, NULL, NULL, shm, 0) : tempfile_unnamed(NULL, NULL, shm, 0);
+}
+
+/* Every kind, made on another file system than the target (a spool both
+ * in memory and rolled over): copied beside the target, never EXDEV. */
+START_TEST(test_across_file_systems)
+{
+	char *dest = target("across");
+	tempfile *tf;
+
+	assert_other_fs();
+	atomic_store(&tfp_tmpfile_works, _i != UNNAMED_COPY);
+	switch (_i) {
+	case NAMED: tf = tempfile_named(NULL, NULL, tu_other_fs, TEMPFILE_CLEANUP_AT_EXIT); break;
+	case SPOOLED: tf = tempfile_spooled(4, NULL, NULL, tu_other_fs, 0); break;
+	case KINDS: tf = tempfile_spooled(0, NULL, NULL, tu_other_fs, 0); break;
+	default: tf = tempfile_unnamed(NULL, NULL, tu_other_fs, 0); break;
+	}
 	ck_assert_ptr_nonnull(tf);
 	ck_assert_int_eq(tempfile_write(tf, "far", 3), 3);
-	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, (_i & 1 ? TEMPFILE_NOCLOBBER : 0) |
+	                                               TEMPFILE_DURABLE), 0);
+	ck_assert_str_eq(tempfile_name(tf), dest);
+	ck_assert_int_eq(tu_count_entries(tu_other_fs), 0);
 	ck_assert_int_eq(tempfile_write(tf, "!", 1), 1);
 	ck_assert_int_eq(tempfile_close(tf), 0);
 	tu_assert_file(dest, "far!");
-	ck_assert_int_eq(tu_count_entries(shm), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
 	free(dest);
+}
+END_TEST
+
+/* Someone put another file at tf's temporary name: tf's own contents are
+ * placed, and the stranger's file is left alone. */
+START_TEST(test_temp_name_replaced)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT);
+	char *dest = target("dest"), *other = target("other"), *old;
+
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_write(tf, "mine", 4), 4);
+	tu_write_file(other, "stranger");
+	ck_assert_int_eq(rename(other, old), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, _i ? TEMPFILE_NOCLOBBER : 0), 0);
+	tu_assert_file(dest, "mine");
+	tu_assert_file(old, "stranger");
+	ck_assert_int_eq(tempfile_write(tf, "+", 1), 1);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "mine+");
+	tu_assert_file(old, "stranger");
+	ck_assert_int_eq(tu_count_entries(tu_base), 2);
+	free(dest);
+	free(other);
+	free(old);
+}
+END_TEST
+
+START_TEST(test_temp_name_removed)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("dest");
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "still here", 10), 10);
+	ck_assert_int_eq(unlink(tempfile_name(tf)), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_DURABLE), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "still here");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
+}
+END_TEST
+
+/* After closefd tf holds only the name: if that leads elsewhere, ESTALE. */
+START_TEST(test_closed_temp_name_replaced)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("dest"), *other = target("other"), *old;
+
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	tu_write_file(other, "stranger");
+	ck_assert_int_eq(rename(other, old), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_persist(tf, dest, 0), -1);
+	ck_assert_int_eq(errno, ESTALE);
+	ck_assert_int_eq(access(dest, F_OK), -1);
+	tu_assert_file(old, "stranger");
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(dest);
+	free(other);
+	free(old);
+}
+END_TEST
+
+/* Relative to a directory descriptor, and to AT_FDCWD. */
+START_TEST(test_persistat)
+{
+	char *sub = tu_subdir("sub", 0), *want;
+	tempfile *tf = make(_i);
+	int dfd = open(sub, O_RDONLY | TFP_O_DIRECTORY);
+
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(tempfile_write(tf, "at", 2), 2);
+	ck_assert_int_eq(tempfile_persistat(tf, dfd, "x", TEMPFILE_DURABLE), 0);
+	want = target("sub/x");
+	ck_assert_str_eq(tempfile_name(tf), want);
+	tu_assert_file(want, "at");
+	free(want);
+	ck_assert_int_eq(chdir(tu_base), 0);
+	ck_assert_int_eq(tempfile_persistat(tf, AT_FDCWD, "y", 0), 0);
+	ck_assert_int_eq(chdir("/"), 0);
+	want = target("y");
+	ck_assert_str_eq(tempfile_name(tf), want);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(want, "at");
+	ck_assert_int_eq(tu_count_entries(sub), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 2);
+	errno = 0;
+	tf = make(_i);
+	ck_assert_int_eq(tempfile_persistat(tf, -1, "z", 0), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	close(dfd);
+	free(want);
+	free(sub);
+}
+END_TEST
+
+/* "l/../x" is where the kernel says, l being a link to a/b: a/x, not x. */
+START_TEST(test_kernel_resolves_dotdot)
+{
+	char *ab = tu_subdir("a", 0), *want = target("a/x"), *given = target("l/../x");
+	tempfile *tf = make(_i);
+
+	free(ab);
+	ab = tu_subdir("a/b", 0);
+	ck_assert_int_eq(chdir(tu_base), 0);
+	ck_assert_int_eq(symlink("a/b", "l"), 0);
+	ck_assert_int_eq(tempfile_write(tf, "k", 1), 1);
+	ck_assert_int_eq(tempfile_persist(tf, "l/../x", 0), 0);
+	ck_assert_int_eq(chdir("/"), 0);
+	ck_assert_str_eq(tempfile_name(tf), given);
+	tu_assert_file(want, "k");
+	ck_assert_int_eq(tu_count_entries(tu_base), 2); /* a and l */
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(ab);
+	free(want);
+	free(given);
+}
+END_TEST
+
+/* PRESERVE takes the replaced file's mode, for every kind. */
+START_TEST(test_preserve_mode)
+{
+	char *dest = target("conf");
+	tempfile *tf = make(_i);
+	struct stat st;
+
+	tu_write_file(dest, "old");
+	ck_assert_int_eq(chmod(dest, 0604), 0);
+	ck_assert_int_eq(tempfile_write(tf, "new", 3), 3);
+	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_PRESERVE | TEMPFILE_DURABLE), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "new");
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0604);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
+}
+END_TEST
+
+/* A named file moved out of another directory, durably. */
+START_TEST(test_from_other_directory)
+{
+	char *sub = tu_subdir("from", 0), *dest = target("dest");
+	tempfile *tf = tempfile_named(NULL, NULL, sub, TEMPFILE_CLEANUP_AT_EXIT);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "moved", 5), 5);
+	ck_assert_int_eq(tempfile_persist(tf, dest, TEMPFILE_DURABLE | TEMPFILE_NOCLOBBER), 0);
+	ck_assert_int_eq(tu_count_entries(sub), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "moved");
+	free(sub);
+	free(dest);
+}
+END_TEST
+
+/* Persisting onto another name of the very file leaves one name: rename(2)
+ * between two links of one inode does nothing and keeps both. */
+START_TEST(test_onto_own_hard_link)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("alias"), *old;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_write(tf, "one", 3), 3);
+	ck_assert_int_eq(link(old, dest), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, _i ? TEMPFILE_NOCLOBBER : 0), 0);
+	ck_assert_int_eq(access(old, F_OK), -1);
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_str_eq(tempfile_name(tf), dest);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "one");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
+	free(old);
+}
+END_TEST
+
+/* A disk that fills up while the copy beside the target is written (here
+ * the file size limit): persist fails, the target and the object are as
+ * they were, and nothing is left beside it. */
+static int full_disk_child(void *arg)
+{
+	int kind = *(int *)arg;
+	char big[8192], *dest = target("dest");
+	struct rlimit rl = { 4096, 4096 };
+	tempfile *tf;
+
+	memset(big, 'b', sizeof big);
+	atomic_store(&tfp_tmpfile_works, kind != UNNAMED_COPY);
+	tf = kind == NAMED ? tempfile_named(NULL, NULL, tu_other_fs, 0) : make(kind);
+	if (!tf || tempfile_write(tf, big, sizeof big) != (ssize_t)sizeof big)
+		return 1;
+	tu_write_file(dest, "old");
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 2;
+	errno = 0;
+	/* An O_TMPFILE file is linked, not copied: it gets through. */
+	if (kind == UNNAMED && TFP_O_TMPFILE)
+		return tempfile_persist(tf, dest, 0) == 0 ? 0 : 3;
+	if (tempfile_persist(tf, dest, 0) != -1 || errno != EFBIG)
+		return 4;
+	if (tu_count_entries(tu_base) != 1 || tempfile_rolled(tf) != (kind != SPOOLED))
+		return 5;
+	if (tempfile_seek(tf, 0, SEEK_SET) != 0 || tempfile_read(tf, big, sizeof big) != (ssize_t)sizeof big)
+		return 6;
+	return tempfile_close(tf) == 0 ? 0 : 7;
+}
+
+START_TEST(test_full_disk)
+{
+	char *dest = target("dest");
+
+	assert_other_fs();
+	ck_assert_int_eq(tu_run(full_disk_child, &_i, 0), 0);
+	if (_i != UNNAMED || !TFP_O_TMPFILE)
+		tu_assert_file(dest, "old");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	ck_assert_int_eq(tu_count_entries(tu_other_fs), 0);
+	free(dest);
+}
+END_TEST
+
+/* Whether dir holds an entry starting with ".tmp": a side file. */
+static int has_side_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		found |= strncmp(e->d_name, ".tmp", 4) == 0;
+	closedir(d);
+	return found;
+}
+
+/* Copies 64 MiB across file systems, telling the parent when it starts. */
+static void slow_persist_child(int ready)
+{
+	tempfile *tf;
+	char *dest = target("dest");
+
+	signal(SIGTERM, SIG_DFL);
+	tf = tempfile_named(NULL, NULL, tu_other_fs, TEMPFILE_CLEANUP_AT_EXIT);
+	if (!tf || tempfile_truncate(tf, 64 << 20) < 0 || write(ready, "x", 1) != 1)
+		_exit(1);
+	_exit(tempfile_persist(tf, dest, 0) < 0 ? 2 : 3);
+}
+
+/* A fatal signal while the copy beside the target exists: the side file
+ * goes with the process.  The parent kills as soon as it sees the copy. */
+START_TEST(test_signal_during_copy)
+{
+	int ready[2], status, seen = 0, i;
+	char c;
+	pid_t pid;
+
+	assert_other_fs();
+	ck_assert_int_eq(pipe(ready), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		slow_persist_child(ready[1]);
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	for (i = 0; i < 200000 && !seen; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			ck_abort_msg("the copy was never seen (child status %d)", status);
+		seen = has_side_file(tu_base);
+	}
+	kill(pid, seen ? SIGTERM : SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(seen, "the copy was never seen");
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_int_eq(has_side_file(tu_base), 0);
+	ck_assert_int_eq(tu_count_entries(tu_other_fs), 0);
 }
 END_TEST
 
@@ -266,8 +573,18 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_after_closefd, 0, KINDS);
 	tcase_add_loop_test(tc, test_persist_twice, 0, KINDS);
 	tcase_add_test(tc, test_link_unprivileged);
-	tcase_add_loop_test(tc, test_across_file_systems, 0, 2);
+	tcase_add_loop_test(tc, test_across_file_systems, 0, KINDS + 1);
+	tcase_add_loop_test(tc, test_temp_name_replaced, 0, 2);
+	tcase_add_test(tc, test_temp_name_removed);
+	tcase_add_test(tc, test_closed_temp_name_replaced);
+	tcase_add_loop_test(tc, test_persistat, 0, KINDS);
+	tcase_add_loop_test(tc, test_kernel_resolves_dotdot, 0, KINDS);
+	tcase_add_loop_test(tc, test_preserve_mode, 0, KINDS);
+	tcase_add_test(tc, test_from_other_directory);
+	tcase_add_loop_test(tc, test_full_disk, 0, KINDS);
+	tcase_add_test(tc, test_signal_during_copy);
 	tcase_add_test(tc, test_link_noreplace);
+	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,10 @@ wait $pid || status=$?
 [ $status -eq 130 ] || no "scratch-dir after SIGINT: status $status, not 130"
 [ ! -e "$dir" ] || no "scratch-dir left $dir after SIGINT"
 
+# save-config: checks its own promise (contents replaced, mode kept).
+out=$("$ex/save-config") || no "save-config failed: $out"
+case $out in "replaced $tmp"/save-config-*"/app.conf, mode 0640 kept") ;; *) no "save-config printed '$out'" ;; esac
+
 # unix-socket: a working socket in a private directory, gone at exit.
 out=$("$ex/unix-socket") || no "unix-socket failed"
 case $out in "$tmp"/sock-*/tmp*.sock\ hello) ;; *) no "unix-socket printed '$out'" ;; esac
