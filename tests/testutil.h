@@ -62,6 +62,12 @@ void tu_assert_file(const char *path, const char *want);
 /* Removes a tree (as root, whatever its permissions). */
 void tu_rmtree(const char *path);
 
+/* Set after unshare(CLONE_NEWPID): LeakSanitizer cannot check for leaks at
+ * exit in such a process or its children (it stops the world through a
+ * clone() into the new namespace and looks itself up in a /proc that
+ * belongs to another), so its check at exit is off from then on. */
+extern int tu_no_leak_check;
+
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
 
