@@ -222,6 +222,54 @@ START_TEST(test_same_pid_other_namespace)
 }
 END_TEST
 
+/* Children made by every means while another thread registers and
+ * unregisters all the time: each can register (nothing it could inherit
+ * locked), removes its own entry at exit, and leaves its parent's. */
+static atomic_int churning = 1;
+
+static void *churn(void *path)
+{
+	while (atomic_load(&churning))
+		tfp_exit_unregister(tfp_exit_register(path, -1));
+	return NULL;
+}
+
+static int fork_child(void *arg)
+{
+	enum { ROUNDS = 30 };
+	char *never;
+	pthread_t t;
+	int i, status;
+
+	(void)arg;
+	REQ(keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0));
+	REQ(asprintf(&never, "%s/never-made", tu_base) >= 0);
+	REQ(pthread_create(&t, NULL, churn, never) == 0);
+	for (i = 0; i < ROUNDS * N_WAYS; i++) {
+		pid_t pid = fork_by(i % N_WAYS);
+
+		REQ(pid >= 0);
+		if (pid == 0) {
+			if (!keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1))
+				_exit(2);
+			exit(tu_count_entries(tu_base) == 2 ? 0 : 3);
+		}
+		REQ(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		REQ(tu_count_entries(tu_base) == 1);
+	}
+	atomic_store(&churning, 0);
+	REQ(pthread_join(t, NULL) == 0);
+	free(never);
+	exit(0);
+}
+
+START_TEST(test_fork_while_registering)
+{
+	ck_assert_int_eq(tu_run(fork_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* ---- dlclose() leaves the library loaded ---- */
 
 static int dlclose_child(void *arg)
@@ -444,6 +492,7 @@ int main(void)
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
 	suite_add_tcase(s, sig);
 	tcase_add_loop_test(own, test_same_pid_other_namespace, 0, N_WAYS);
+	tcase_add_test(own, test_fork_while_registering);
 	tcase_add_loop_test(own, test_dlclose, 0, 2);
 	suite_add_tcase(s, own);
 	tcase_add_test(reg, test_registration_cost);
