@@ -72,7 +72,10 @@ struct tfp_exit_slot {
 #define CAPACITY ((uint32_t)(FIRST_CHUNK * ((UINT64_C(1) << N_CHUNKS) - 1)))
 
 /* How long a handler waits for the entries other threads are creating or
- * removing, after it has removed all the others. */
+ * removing, after it has removed all the others.  (Also how long a handler
+ * of the program's waits for itself if it calls tempfile_cleanup_all()
+ * after interrupting the library in the same thread, in the middle of a
+ * creation or a removal: nothing async-signal-safe tells it apart.) */
 #define WAIT_LIMIT 30
 
 static struct tfp_exit_slot *_Atomic chunks[N_CHUNKS];
