@@ -193,21 +193,43 @@ int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
 
 struct tfp_exit_slot;
 
-/* Registers a file (dirfd -1) or a directory tree (dirfd open on it) for
- * removal when the process exits or dies of SIGINT, SIGTERM, SIGHUP or
- * SIGPIPE, by the process that registered it only.  path must stay valid
- * and unchanged until tfp_exit_unregister().  NULL with errno on failure. */
+/* Creating an entry and registering it, so that no fatal signal can come
+ * between (nor find the name before it is ours):
+ *     tfp_block_fatal_signals(&old);
+ *     slot = tfp_exit_reserve();     (NULL with errno: give up)
+ *     ...create the file or directory; on failure tfp_exit_unregister(slot)
+ *     tfp_exit_commit(slot, path, dirfd);
+ *     tfp_restore_signals(&old);
+ * The entry is removed when the process exits or dies of SIGINT, SIGTERM,
+ * SIGHUP, SIGPIPE, SIGXCPU or SIGXFSZ, by the process that reserved it
+ * only (not a child, whatever its pid).  A handler in another thread waits
+ * for a reserved slot to be committed or unregistered.  Only with the
+ * fatal signals blocked in this thread. */
+struct tfp_exit_slot *tfp_exit_reserve(void);
+/* A file (dirfd -1) or a directory tree (dirfd open on it) at path, which
+ * must stay valid and unchanged until tfp_exit_unregister().  NULL slot:
+ * nothing. */
+void tfp_exit_commit(struct tfp_exit_slot *slot, const char *path, int dirfd);
+
+/* Reserves and commits, the fatal signals blocked in between, for an entry
+ * already created (with them blocked since).  NULL with errno on failure. */
 struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd);
 
-/* Ends a registration (NULL is ignored).  Returns 1 if
+/* Takes the entry back to remove it: 0 if the caller is to remove it (a
+ * handler in another thread waits until tfp_exit_unregister()), 1 if
+ * tempfile_cleanup_all() already did (after waiting for one removing it
+ * now).  With the fatal signals blocked; NULL gives 0. */
+int tfp_exit_claim(struct tfp_exit_slot *slot);
+
+/* Ends a registration (NULL is ignored; errno is kept).  Returns 1 if
  * tempfile_cleanup_all() had already removed the entry, else 0. */
 int tfp_exit_unregister(struct tfp_exit_slot *slot);
 
 /* Whether tempfile_cleanup_all() has removed the entry (0 for NULL). */
 int tfp_exit_removed(const struct tfp_exit_slot *slot);
 
-/* Blocks SIGINT, SIGTERM, SIGHUP and SIGPIPE in this thread, so that the
- * cleanup handler cannot interrupt a removal in progress; and back. */
+/* Blocks the six fatal signals above in this thread, so that the cleanup
+ * handler cannot interrupt a creation or removal in progress; and back. */
 void tfp_block_fatal_signals(sigset_t *old);
 void tfp_restore_signals(const sigset_t *old);
 

@@ -23,37 +23,49 @@ static tempfile_dir *undo_new(tempfile_dir *d)
 
 	if (d->fd >= 0)
 		close(d->fd);
-	rmdir(d->path);
+	if (d->path)
+		rmdir(d->path);
+	tfp_exit_unregister(d->exit_slot);
 	free(d->path);
 	free(d);
 	errno = saved;
 	return NULL;
 }
 
+static int make(tempfile_dir *d, const char *suffix, const char *prefix, const char *dir)
+{
+	if (!(d->path = tempfile_mkdtemp(suffix, prefix, dir)))
+		return -1;
+	d->fd = tfp_fd_settle(open(d->path, O_RDONLY | TFP_O_DIRECTORY |
+	                                    TFP_O_NOFOLLOW | TFP_O_CLOEXEC));
+	return d->fd < 0 ? -1 : 0;
+}
+
 tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
                                const char *dir, unsigned flags)
 {
+	int reg = (flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP);
 	tempfile_dir *d;
+	sigset_t old;
 
 	if (flags & ~DIR_FLAGS) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!(d = malloc(sizeof *d)))
+	if (!(d = calloc(1, sizeof *d)))
 		return NULL;
 	d->flags = flags;
-	d->exit_slot = NULL;
-	if (!(d->path = tempfile_mkdtemp(suffix, prefix, dir))) {
-		free(d);
-		return NULL;
-	}
-	d->fd = tfp_fd_settle(open(d->path, O_RDONLY | TFP_O_DIRECTORY |
-	                                    TFP_O_NOFOLLOW | TFP_O_CLOEXEC));
-	if (d->fd < 0)
-		return undo_new(d);
-	if ((flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP) &&
-	    !(d->exit_slot = tfp_exit_register(d->path, d->fd)))
-		return undo_new(d);
+	d->fd = -1;
+	/* Made and registered with the fatal signals held off here, and the
+	 * slot reserved first for a handler in another thread. */
+	if (reg)
+		tfp_block_fatal_signals(&old);
+	if ((reg && !(d->exit_slot = tfp_exit_reserve())) || make(d, suffix, prefix, dir) < 0)
+		d = undo_new(d);
+	else
+		tfp_exit_commit(d->exit_slot, d->path, d->fd);
+	if (reg)
+		tfp_restore_signals(&old);
 	return d;
 }
 
@@ -100,18 +112,26 @@ int tempfile_dir_keep(tempfile_dir *d)
 
 int tempfile_dir_close(tempfile_dir *d)
 {
-	int r = 0, saved = 0;
+	int r = 0, saved = 0, removed;
+	sigset_t old;
 
 	if (!d)
 		return 0;
-	/* Removed before unregistering: a fatal signal meanwhile still
-	 * removes the rest.  tfp_rmtree() never touches a path that names
-	 * another directory by now, so the order is safe either way. */
-	if (!(d->flags & TEMPFILE_KEEP) && tempfile_dir_cleanup(d) < 0) {
+	/* Taken back from the handlers, removed, then unregistered, with the
+	 * fatal signals held off in this thread: a handler in another thread
+	 * waits for the removal rather than race it.  One that removed the
+	 * tree already leaves its path to whoever made it again since. */
+	if (d->exit_slot)
+		tfp_block_fatal_signals(&old);
+	removed = tfp_exit_claim(d->exit_slot);
+	if (!(d->flags & TEMPFILE_KEEP) && !removed && tempfile_dir_cleanup(d) < 0) {
 		r = -1;
 		saved = errno;
 	}
-	tfp_exit_unregister(d->exit_slot);
+	if (d->exit_slot) {
+		tfp_exit_unregister(d->exit_slot);
+		tfp_restore_signals(&old);
+	}
 	if (close(d->fd) < 0 && r == 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;

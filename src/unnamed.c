@@ -36,11 +36,42 @@ int tfp_open_tmpfile(int dirfd, const char *dir, int oflags)
 	}
 }
 
+/* Creates a file and unlinks it, with the fatal signals held off between,
+ * and registered in between with TEMPFILE_CLEANUP_AT_EXIT, for a handler
+ * that runs in another thread meanwhile. */
+static int create_unlinked(const char *suffix, const char *prefix, const char *dir,
+                           int oflags, unsigned flags)
+{
+	struct tfp_exit_slot *slot = NULL;
+	sigset_t old;
+	char *path = NULL;
+	int fd = -1;
+
+	tfp_block_fatal_signals(&old);
+	if (!(flags & TEMPFILE_CLEANUP_AT_EXIT) || (flags & TEMPFILE_KEEP) ||
+	    (slot = tfp_exit_reserve()))
+		fd = tempfile_mkstemp(suffix, prefix, dir, oflags & O_APPEND, &path);
+	if (fd >= 0) {
+		tfp_exit_commit(slot, path, -1);
+		/* Unless a handler in another thread got there first. */
+		if (!tfp_exit_claim(slot) && unlink(path) < 0) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			fd = -1;
+		}
+	}
+	tfp_exit_unregister(slot);
+	tfp_restore_signals(&old);
+	free(path);
+	return fd;
+}
+
 int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
                    unsigned flags, int *linkable)
 {
 	int oflags = O_RDWR | TFP_O_CLOEXEC | (flags & TEMPFILE_APPEND ? O_APPEND : 0);
-	char *path;
 	int fd;
 
 	if (tfp_check_name(suffix, prefix) < 0)
@@ -52,17 +83,6 @@ int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
 		*linkable = 1;
 		return fd >= 0 ? fd : -1;
 	}
-	fd = tempfile_mkstemp(suffix, prefix, dir, oflags & O_APPEND, &path);
-	if (fd < 0)
-		return -1;
-	if (unlink(path) < 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		fd = -1;
-	}
-	free(path);
 	*linkable = 0;
-	return fd;
+	return create_unlinked(suffix, prefix, dir, oflags, flags);
 }

@@ -35,24 +35,25 @@ tempfile *tempfile_named(const char *suffix, const char *prefix,
 {
 	tempfile *tf = tfp_object_new(flags);
 	int oflags = flags & TEMPFILE_APPEND ? O_APPEND : 0;
+	int reg = (flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP);
+	sigset_t old;
 
 	if (!tf)
 		return NULL;
-	tf->fd = tempfile_mkstemp(suffix, prefix, dir, oflags, &tf->name);
-	if (tf->fd < 0)
-		goto fail;
-	if ((flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP) &&
-	    !(tf->exit_slot = tfp_exit_register(tf->name, -1))) {
-		int saved = errno;
-
-		unlink(tf->name);
-		close(tf->fd);
-		errno = saved;
-		goto fail;
-	}
-	return tf;
-fail:
-	free(tf->name);
+	/* Created and registered with the fatal signals held off here, and
+	 * the slot reserved first for a handler in another thread. */
+	if (reg)
+		tfp_block_fatal_signals(&old);
+	if (!reg || (tf->exit_slot = tfp_exit_reserve()))
+		tf->fd = tempfile_mkstemp(suffix, prefix, dir, oflags, &tf->name);
+	if (tf->fd >= 0)
+		tfp_exit_commit(tf->exit_slot, tf->name, -1);
+	else
+		tfp_exit_unregister(tf->exit_slot);
+	if (reg)
+		tfp_restore_signals(&old);
+	if (tf->fd >= 0)
+		return tf;
 	free(tf);
 	return NULL;
 }
@@ -263,19 +264,21 @@ int tempfile_keep(tempfile *tf)
 int tempfile_close(tempfile *tf)
 {
 	sigset_t old;
-	int r;
+	int r, removed;
 
 	if (!tf)
 		return 0;
 	r = tempfile_closefd(tf);
-	/* Removed, then unregistered, with the cleanup handler held off in
-	 * this thread: a fatal signal in between must not leave the file. */
+	/* Taken back from the handlers, removed, then unregistered, with the
+	 * fatal signals held off in this thread: a fatal signal in between
+	 * must not leave the file, and a handler in another thread waits. */
 	if (tf->exit_slot)
 		tfp_block_fatal_signals(&old);
+	removed = tfp_exit_claim(tf->exit_slot);
 	/* A file someone already removed is fine; one that cleanup_all
 	 * removed may have been re-created by someone else since. */
-	if (tf->name && !tf->persisted && !(tf->flags & TEMPFILE_KEEP) &&
-	    !tfp_exit_removed(tf->exit_slot) && unlink(tf->name) < 0 && errno != ENOENT)
+	if (tf->name && !tf->persisted && !(tf->flags & TEMPFILE_KEEP) && !removed &&
+	    unlink(tf->name) < 0 && errno != ENOENT)
 		r = -1;
 	if (tf->exit_slot) {
 		tfp_exit_unregister(tf->exit_slot);

@@ -17,16 +17,6 @@
 
 #define CHARSET "abcdefghijklmnopqrstuvwxyz0123456789_"
 
-/* For code that runs in child processes (tu_run), where ck_assert cannot
- * report: says what failed and makes the child's status non-zero. */
-#define REQ(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: %s failed (errno: %s)\n", __FILE__, \
-		        __LINE__, #cond, strerror(errno)); \
-		return 1; \
-	} \
-} while (0)
-
 static char *join(const char *dir, const char *name)
 {
 	char *p;
@@ -637,11 +627,7 @@ enum { REG_THREADS = 4, REG_PER_THREAD = 100, REG_MAX = REG_THREADS * REG_PER_TH
  * defaults, as a program would. */
 static int default_signals(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
-	size_t i;
-
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		REQ(signal(sigs[i], SIG_DFL) != SIG_ERR);
+	REQ(tu_default_signals() == 0);
 	return 0;
 }
 
@@ -711,10 +697,10 @@ static int signal_child(void *arg)
 
 START_TEST(test_fatal_signals)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	const int *sigs = tu_fatal_signals;
 	size_t i;
 
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+	for (i = 0; i < tu_n_fatal; i++) {
 		char name[16], *x;
 		struct signal_case c;
 

@@ -102,6 +102,30 @@ int tu_count_entries(const char *dir)
 	return n;
 }
 
+int tu_no_leak_check;
+
+/* Asked for by the sanitizer runtime, where there is one; exported, since
+ * the build hides everything else. */
+__attribute__((visibility("default"))) int __lsan_is_turned_off(void);
+
+int __lsan_is_turned_off(void)
+{
+	return tu_no_leak_check;
+}
+
+const int tu_fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXCPU, SIGXFSZ };
+const size_t tu_n_fatal = sizeof tu_fatal_signals / sizeof *tu_fatal_signals;
+
+int tu_default_signals(void)
+{
+	size_t i;
+
+	for (i = 0; i < tu_n_fatal; i++)
+		if (signal(tu_fatal_signals[i], SIG_DFL) == SIG_ERR)
+			return -1;
+	return 0;
+}
+
 int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 {
 	int status;
@@ -111,8 +135,8 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 	if (pid == 0) {
 		/* Check forwards SIGINT and SIGTERM to the test's process group:
 		 * a child starts from the defaults, as a program would. */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		if (tu_default_signals() < 0)
+			_exit(98);
 		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
 		                  setuid(TU_NOBODY) < 0))
 			_exit(99);

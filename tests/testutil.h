@@ -5,6 +5,17 @@
 #include <check.h>
 #include <sys/types.h>
 
+/* For code that runs in child processes (tu_run), where ck_assert cannot
+ * report: says what failed and makes the child's status non-zero.  (Needs
+ * <errno.h>, <stdio.h> and <string.h>.) */
+#define REQ(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: %s failed (errno: %s)\n", __FILE__, \
+		        __LINE__, #cond, strerror(errno)); \
+		return 1; \
+	} \
+} while (0)
+
 /* uid and gid that permission tests drop to (root ignores permissions). */
 #define TU_NOBODY 65534
 
@@ -28,7 +39,16 @@ char *tu_subdir(const char *name, int for_nobody);
 /* Entries in dir besides . and .., or -1. */
 int tu_count_entries(const char *dir);
 
-/* Runs fn(arg) in a child process with SIGINT and SIGTERM at their
+/* The fatal signals of API.md, which the library handles where they are at
+ * their defaults, and how many. */
+extern const int tu_fatal_signals[];
+extern const size_t tu_n_fatal;
+
+/* Sets them to their defaults: Check's runner handles some, and its test
+ * processes inherit that.  0, or -1 with errno. */
+int tu_default_signals(void);
+
+/* Runs fn(arg) in a child process with the fatal signals at their
  * defaults, as TU_NOBODY if as_nobody, and returns
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
@@ -70,6 +90,12 @@ void tu_assert_file(const char *path, const char *want);
 
 /* Removes a tree (as root, whatever its permissions). */
 void tu_rmtree(const char *path);
+
+/* Set after unshare(CLONE_NEWPID): LeakSanitizer cannot check for leaks at
+ * exit in such a process or its children (it stops the world through a
+ * clone() into the new namespace and looks itself up in a /proc that
+ * belongs to another), so its check at exit is off from then on. */
+extern int tu_no_leak_check;
 
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);

@@ -1,0 +1,502 @@
+/* The exit registry and the fatal-signal handler (src/atexit.c), and the
+ * constructors' creation and registration under fatal signals. */
+#include "src/internal.h"
+#include "testutil.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int default_signals(void)
+{
+	REQ(tu_default_signals() == 0);
+	return 0;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Objects left open for exit() or a signal to find, kept reachable so that
+ * LeakSanitizer does not call them leaks. */
+static void *kept[8];
+
+static void *keep(void *p, int i)
+{
+	kept[i] = p;
+	return p;
+}
+
+/* ---- All six fatal signals ---- */
+
+static int signal_child(void *arg)
+{
+	int sig = *(int *)arg;
+
+	REQ(default_signals() == 0);
+	REQ(keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0));
+	REQ(keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1));
+	REQ(tu_count_entries(tu_base) == 2);
+	raise(sig);
+	return 1;
+}
+
+START_TEST(test_every_fatal_signal)
+{
+	int sig = tu_fatal_signals[_i];
+
+	ck_assert_int_eq(tu_run(signal_child, &sig, 0), 100 + sig);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* ---- SIGTERM at any instant of creation and close ---- */
+
+enum { KIND_NAMED, KIND_DIR, KIND_UNNAMED, N_KINDS };
+enum { STORM_CHILDREN = 100 };
+
+struct storm {
+	const char *dir;
+	int kind;
+	int ready; /* write end: told once both threads loop */
+};
+
+static void storm_round(const struct storm *st)
+{
+	tempfile *tf;
+	tempfile_dir *d;
+
+	switch (st->kind) {
+	case KIND_NAMED:
+		if ((tf = tempfile_named(NULL, NULL, st->dir, TEMPFILE_CLEANUP_AT_EXIT)))
+			tempfile_close(tf);
+		break;
+	case KIND_DIR:
+		if ((d = tempfile_dir_new(NULL, NULL, st->dir, TEMPFILE_CLEANUP_AT_EXIT)))
+			tempfile_dir_close(d);
+		break;
+	default:
+		if ((tf = tempfile_unnamed(NULL, NULL, st->dir, TEMPFILE_CLEANUP_AT_EXIT)))
+			tempfile_close(tf);
+		break;
+	}
+}
+
+static void *storm_thread(void *arg)
+{
+	for (;;)
+		storm_round(arg);
+	return NULL;
+}
+
+static int storm_child(struct storm *st)
+{
+	pthread_t t;
+
+	REQ(default_signals() == 0);
+	/* The unnamed kind creates and unlinks. */
+	atomic_store(&tfp_tmpfile_works, 0);
+	storm_round(st); /* the handlers are in place from here on */
+	REQ(pthread_create(&t, NULL, storm_thread, st) == 0);
+	REQ(write(st->ready, "x", 1) == 1);
+	storm_thread(st);
+	return 1;
+}
+
+/* Children loop creating and closing in two threads and get SIGTERM at
+ * random instants: each dies of it, and none leaves anything. */
+START_TEST(test_sigterm_storm)
+{
+	struct storm st;
+	int i, p[2], status, wrong_death = 0;
+	char *dir = tu_subdir("storm", 0), c;
+
+	st.dir = dir;
+	st.kind = _i;
+	srandom((unsigned)getpid());
+	for (i = 0; i < STORM_CHILDREN; i++) {
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(p), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(p[0]);
+			st.ready = p[1];
+			_exit(storm_child(&st));
+		}
+		close(p[1]);
+		ck_assert_int_eq(read(p[0], &c, 1), 1);
+		close(p[0]);
+		usleep((useconds_t)(random() % 3000));
+		kill(pid, SIGTERM);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+			wrong_death++;
+	}
+	ck_assert_msg(tu_count_entries(dir) == 0, "%d entries left by %d children",
+	              tu_count_entries(dir), STORM_CHILDREN);
+	ck_assert_int_eq(wrong_death, 0);
+	free(dir);
+}
+END_TEST
+
+/* ---- Ownership: a process token, not the pid ---- */
+
+enum { BY_FORK, BY_SYSCALL, BY_UNDERSCORE_FORK, N_WAYS };
+
+static pid_t fork_by(int how)
+{
+	switch (how) {
+#ifdef HAVE__FORK
+	case BY_UNDERSCORE_FORK:
+		return _Fork();
+#endif
+#ifdef SYS_fork
+	case BY_SYSCALL:
+		return (pid_t)syscall(SYS_fork);
+#endif
+	default:
+		return fork();
+	}
+}
+
+/* pid 1 of a new pid namespace registers a file and a directory, then
+ * makes a child that is pid 1 of another namespace, which calls exit():
+ * the entries are the first one's, and stay until it exits. */
+static int pid1_child(void *arg)
+{
+	int how = *(int *)arg, status;
+	tempfile *tf;
+	tempfile_dir *d;
+	pid_t pid;
+
+	REQ(getpid() == 1);
+	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ((d = keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1)));
+	REQ(unshare(CLONE_NEWPID) == 0);
+	pid = fork_by(how);
+	REQ(pid >= 0);
+	if (pid == 0) {
+		if (getpid() != 1)
+			_exit(2);
+		exit(0);
+	}
+	REQ(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	REQ(exists(tempfile_name(tf)) && exists(tempfile_dir_name(d)));
+	exit(0);
+}
+
+/* Needs root: CI runs as root; elsewhere it fails, it does not skip. */
+START_TEST(test_same_pid_other_namespace)
+{
+	int how = _i, status;
+	pid_t pid;
+
+	ck_assert_msg(unshare(CLONE_NEWPID) == 0, "unshare(CLONE_NEWPID): %s (run as root)",
+	              strerror(errno));
+	tu_no_leak_check = 1;
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(pid1_child(&how));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child died");
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* ...and its own exit() removed them. */
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* Children made by every means while another thread registers and
+ * unregisters all the time: each can register (nothing it could inherit
+ * locked), removes its own entry at exit, and leaves its parent's. */
+static atomic_int churning = 1;
+
+static void *churn(void *path)
+{
+	while (atomic_load(&churning))
+		tfp_exit_unregister(tfp_exit_register(path, -1));
+	return NULL;
+}
+
+static int fork_child(void *arg)
+{
+	enum { ROUNDS = 30 };
+	char *never;
+	pthread_t t;
+	int i, status;
+
+	(void)arg;
+	REQ(keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0));
+	REQ(asprintf(&never, "%s/never-made", tu_base) >= 0);
+	REQ(pthread_create(&t, NULL, churn, never) == 0);
+	for (i = 0; i < ROUNDS * N_WAYS; i++) {
+		pid_t pid = fork_by(i % N_WAYS);
+
+		REQ(pid >= 0);
+		if (pid == 0) {
+			if (!keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1))
+				_exit(2);
+			exit(tu_count_entries(tu_base) == 2 ? 0 : 3);
+		}
+		REQ(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		REQ(tu_count_entries(tu_base) == 1);
+	}
+	atomic_store(&churning, 0);
+	REQ(pthread_join(t, NULL) == 0);
+	free(never);
+	exit(0);
+}
+
+START_TEST(test_fork_while_registering)
+{
+	ck_assert_int_eq(tu_run(fork_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* ---- dlclose() leaves the library loaded ---- */
+
+static int dlclose_child(void *arg)
+{
+	int how = *(int *)arg;
+	tempfile *(*named)(const char *, const char *, const char *, unsigned);
+	const char *(*name_of)(const tempfile *);
+	const char *top = getenv("top_builddir");
+	char *so, *path;
+	void *h;
+
+	REQ(default_signals() == 0);
+	REQ(top != NULL && asprintf(&so, "%s/src/.libs/libtempfile.so.0", top) >= 0);
+	if (!(h = dlopen(so, RTLD_NOW | RTLD_LOCAL))) {
+		fprintf(stderr, "dlopen: %s\n", dlerror());
+		return 1;
+	}
+	free(so);
+	*(void **)&named = dlsym(h, "tempfile_named");
+	*(void **)&name_of = dlsym(h, "tempfile_name");
+	REQ(named && name_of);
+	REQ(keep(named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0));
+	REQ((path = strdup(name_of(kept[0]))));
+	REQ(dlclose(h) == 0);
+	/* Still registered: the exit hook has not run. */
+	REQ(exists(path));
+	free(path);
+	if (how)
+		raise(SIGTERM);
+	exit(0);
+}
+
+/* Dies of SIGTERM, not SIGSEGV in a handler that was unmapped, and the
+ * exit hook still runs after dlclose(). */
+START_TEST(test_dlclose)
+{
+	int how = _i;
+
+	ck_assert_int_eq(tu_run(dlclose_child, &how, 0), (how ? 100 + SIGTERM : 0));
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* ---- A busy entry does not hold up the others ---- */
+
+enum { BUSY_SUBDIRS = 1000, BUSY_FILES_EACH = 4, BUSY_OTHERS = 50 };
+
+static int go_fd = -1;
+static atomic_int in_usr1;
+
+/* Stops the thread in the middle of its removal until the parent says. */
+static void on_usr1(int sig)
+{
+	char c;
+
+	(void)sig;
+	atomic_store(&in_usr1, 1);
+	if (read(go_fd, &c, 1) < 0)
+		return;
+}
+
+static void *cleanup_thread(void *unused)
+{
+	(void)unused;
+	tempfile_cleanup_all();
+	return NULL;
+}
+
+static int fill(const char *top)
+{
+	char name[64];
+	int i, j, fd;
+
+	for (i = 0; i < BUSY_SUBDIRS; i++) {
+		snprintf(name, sizeof name, "%s/d%d", top, i);
+		REQ(mkdir(name, 0700) == 0);
+		for (j = 0; j < BUSY_FILES_EACH; j++) {
+			snprintf(name, sizeof name, "%s/d%d/f%d", top, i, j);
+			REQ((fd = open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+/* Another thread is removing a big tree when SIGTERM comes; it stops half
+ * way (in a handler of the program's).  The other entries go at once; the
+ * tree is waited for, however long, and goes too. */
+static int busy_child(int raising)
+{
+	tempfile_dir *d;
+	pthread_t t;
+	struct stat st;
+	int i;
+
+	REQ(default_signals() == 0);
+	REQ(signal(SIGUSR1, on_usr1) != SIG_ERR);
+	REQ((d = keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ(fill(tempfile_dir_name(d)) == 0);
+	for (i = 0; i < BUSY_OTHERS; i++)
+		REQ(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT));
+	REQ(pthread_create(&t, NULL, cleanup_thread, NULL) == 0);
+	do
+		REQ(stat(tempfile_dir_name(d), &st) == 0);
+	while (st.st_nlink == 2 + BUSY_SUBDIRS);
+	REQ(pthread_kill(t, SIGUSR1) == 0);
+	while (!atomic_load(&in_usr1))
+		sched_yield();
+	REQ(write(raising, "x", 1) == 1);
+	raise(SIGTERM);
+	return 1;
+}
+
+START_TEST(test_busy_entry_waited_for_last)
+{
+	int go[2], raising[2], status, left_early, i;
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(raising), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		go_fd = go[0];
+		_exit(busy_child(raising[1]));
+	}
+	close(raising[1]);
+	close(go[0]);
+	ck_assert_int_eq(read(raising[0], &c, 1), 1);
+	/* Soon only the tree, still being removed, is left; sooner than a
+	 * handler that waited for it first would let the others go. */
+	for (i = 0; i < 150 && (left_early = tu_count_entries(tu_base)) > 1; i++)
+		usleep(10000);
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	close(go[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_int_eq(left_early, 1);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	close(raising[0]);
+}
+END_TEST
+
+/* ---- Registration costs the same however many are pending ---- */
+
+enum { COST_FEW = 1000, COST_MANY = 100000, COST_BLOCK = 1000, COST_RUNS = 5 };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* In a process that has registered nothing yet: registers entries one by
+ * one up to COST_MANY + COST_BLOCK (a program that keeps making pending
+ * files), and reports the nanoseconds per registration of the block that
+ * starts at COST_FEW and of the one that starts at COST_MANY pending. */
+static int cost_child(void *arg)
+{
+	int out = *(int *)arg;
+	struct tfp_exit_slot **slots = calloc(COST_MANY + COST_BLOCK, sizeof *slots);
+	double cost[2] = { 0, 0 }, t = 0;
+	char *path;
+	size_t i;
+
+	REQ(slots && asprintf(&path, "%s/never-made", tu_base) >= 0);
+	for (i = 0; i < COST_MANY + COST_BLOCK; i++) {
+		if (i == COST_FEW || i == COST_MANY)
+			t = now_ns();
+		REQ((slots[i] = tfp_exit_register(path, -1)) != NULL);
+		if (i == COST_FEW + COST_BLOCK - 1)
+			cost[0] = (now_ns() - t) / COST_BLOCK;
+		if (i == COST_MANY + COST_BLOCK - 1)
+			cost[1] = (now_ns() - t) / COST_BLOCK;
+	}
+	for (i = 0; i < COST_MANY + COST_BLOCK; i++)
+		tfp_exit_unregister(slots[i]);
+	REQ(write(out, cost, sizeof cost) == (ssize_t)sizeof cost);
+	free(slots);
+	free(path);
+	return 0;
+}
+
+/* The best of a few runs, so that a busy machine does not decide. */
+START_TEST(test_registration_cost)
+{
+	double best[2] = { 1e30, 1e30 }, cost[2];
+	int p[2], run, i;
+
+	ck_assert_int_eq(pipe(p), 0);
+	for (run = 0; run < COST_RUNS; run++) {
+		ck_assert_int_eq(tu_run(cost_child, &p[1], 0), 0);
+		ck_assert_int_eq(read(p[0], cost, sizeof cost), (ssize_t)sizeof cost);
+		for (i = 0; i < 2; i++)
+			if (cost[i] < best[i])
+				best[i] = cost[i];
+	}
+	close(p[0]);
+	close(p[1]);
+	fprintf(stderr, "one registration: %.0f ns with %d pending, %.0f ns with %d (ratio %.2f)\n",
+	        best[0], COST_FEW, best[1], COST_MANY, best[1] / best[0]);
+	ck_assert_msg(best[1] / best[0] < 2, "%.0f ns with %d pending, %.0f ns with %d",
+	              best[0], COST_FEW, best[1], COST_MANY);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("atexit");
+	TCase *sig = tu_tcase("signals", 60);
+	TCase *own = tu_tcase("ownership", 30);
+	TCase *reg = tu_tcase("registry", 60);
+
+	tcase_add_loop_test(sig, test_every_fatal_signal, 0, (int)tu_n_fatal);
+	tcase_add_loop_test(sig, test_sigterm_storm, 0, N_KINDS);
+	tcase_add_test(sig, test_busy_entry_waited_for_last);
+	suite_add_tcase(s, sig);
+	tcase_add_loop_test(own, test_same_pid_other_namespace, 0, N_WAYS);
+	tcase_add_test(own, test_fork_while_registering);
+	tcase_add_loop_test(own, test_dlclose, 0, 2);
+	suite_add_tcase(s, own);
+	tcase_add_test(reg, test_registration_cost);
+	suite_add_tcase(s, reg);
+	return tu_main(s);
+}
