@@ -57,5 +57,15 @@ if ! diff -u "$tmp/present" "$tmp/listed"; then
 	fail=1
 fi
 
+# Where mandoc is installed (CI installs it), every page lints clean; the
+# ".so" pages are checked after installation, as links (tests/installed.sh).
+if command -v mandoc >/dev/null; then
+	for page in "$doc"/*.3; do
+		grep -q '^\.so' "$page" && continue
+		out=$(mandoc -Tlint "$page" 2>&1) || true
+		[ -z "$out" ] || { echo "FAIL: $out"; fail=1; }
+	done
+fi
+
 [ "$fail" -eq 0 ] || exit 1
 echo "PASS: $(wc -l < "$tmp/declared") functions documented, $(wc -l < "$tmp/present") pages installed"
