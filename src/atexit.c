@@ -48,6 +48,7 @@ struct tfp_exit_slot {
 	/* Written before state becomes SLOT_FILE or SLOT_DIR, then constant. */
 	pid_t pid;
 	int dirfd;
+	struct tfp_dir_id id; /* what dirfd was open on at registration */
 	const char *path;
 };
 
@@ -94,7 +95,7 @@ static void remove_slot(struct tfp_exit_slot *s, pid_t self)
 	if (!atomic_compare_exchange_strong(&s->state, &state, SLOT_BUSY))
 		return;
 	if (state == SLOT_DIR)
-		tfp_rmtree(s->dirfd, s->path);
+		tfp_rmtree(s->dirfd, s->path, &s->id);
 	else
 		unlink(s->path);
 	atomic_store(&s->state, SLOT_REMOVED);
@@ -240,6 +241,10 @@ struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd)
 	}
 	if (!(s = claim_slot()))
 		return NULL;
+	if (dirfd >= 0 && tfp_dir_id_of(dirfd, &s->id) < 0) {
+		atomic_store(&s->state, SLOT_FREE);
+		return NULL;
+	}
 	s->pid = getpid();
 	s->dirfd = dirfd;
 	s->path = path;

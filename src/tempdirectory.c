@@ -1,5 +1,11 @@
 /* TemporaryDirectory: a directory made by tempfile_mkdtemp(), held open so
- * that its removal can go through descriptors (rmtree.c). */
+ * that its removal can go through descriptors (rmtree.c).
+ *
+ * The descriptor is the object's, but the program can still close it (the
+ * commonest way: closedir() on a DIR that fdopendir() made of it), and the
+ * next open() gets its number.  So the directory's device and inode are
+ * recorded when it is made, and nothing is done through the descriptor, not
+ * even close(), unless it is still open on that directory. */
 #include "internal.h"
 
 #include <errno.h>
@@ -11,6 +17,8 @@
 struct tempfile_dir {
 	char *path;
 	int fd;
+	struct tfp_dir_id id; /* the directory made, whatever fd is now */
+	int removed;          /* a cleanup removed it: for when fd is stale */
 	unsigned flags;
 	struct tfp_exit_slot *exit_slot; /* NULL unless registered */
 };
@@ -42,6 +50,7 @@ tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
 	if (!(d = malloc(sizeof *d)))
 		return NULL;
 	d->flags = flags;
+	d->removed = 0;
 	d->exit_slot = NULL;
 	if (!(d->path = tempfile_mkdtemp(suffix, prefix, dir))) {
 		free(d);
@@ -49,7 +58,7 @@ tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
 	}
 	d->fd = tfp_fd_settle(open(d->path, O_RDONLY | TFP_O_DIRECTORY |
 	                                    TFP_O_NOFOLLOW | TFP_O_CLOEXEC));
-	if (d->fd < 0)
+	if (d->fd < 0 || tfp_dir_id_of(d->fd, &d->id) < 0)
 		return undo_new(d);
 	if ((flags & TEMPFILE_CLEANUP_AT_EXIT) && !(flags & TEMPFILE_KEEP) &&
 	    !(d->exit_slot = tfp_exit_register(d->path, d->fd)))
@@ -81,8 +90,12 @@ int tempfile_dir_cleanup(tempfile_dir *d)
 		errno = EINVAL;
 		return -1;
 	}
-	if (tfp_rmtree(d->fd, d->path) < 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS))
-		return -1;
+	/* Gone for good: through a stale descriptor, nothing could tell. */
+	if (d->removed)
+		return 0;
+	if (tfp_rmtree(d->fd, d->path, &d->id) < 0)
+		return d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS ? 0 : -1;
+	d->removed = !tfp_dir_fd_is(d->fd, &d->id);
 	return 0;
 }
 
@@ -93,14 +106,16 @@ int tempfile_dir_close(tempfile_dir *d)
 	if (!d)
 		return 0;
 	/* Removed before unregistering: a fatal signal meanwhile still
-	 * removes the rest.  tfp_rmtree() never touches a path that names
-	 * another directory by now, so the order is safe either way. */
+	 * removes the rest.  tfp_rmtree() never touches a directory that is
+	 * not d's, so the order is safe either way. */
 	if (!(d->flags & TEMPFILE_KEEP) && tempfile_dir_cleanup(d) < 0) {
 		r = -1;
 		saved = errno;
 	}
 	tfp_exit_unregister(d->exit_slot);
-	if (close(d->fd) < 0 && r == 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
+	/* A number the program closed and the kernel reused is not ours. */
+	if (tfp_dir_fd_is(d->fd, &d->id) && close(d->fd) < 0 && r == 0 &&
+	    !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;
 	}

@@ -17,16 +17,6 @@
 
 #define CHARSET "abcdefghijklmnopqrstuvwxyz0123456789_"
 
-/* For code that runs in child processes (tu_run), where ck_assert cannot
- * report: says what failed and makes the child's status non-zero. */
-#define REQ(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: %s failed (errno: %s)\n", __FILE__, \
-		        __LINE__, #cond, strerror(errno)); \
-		return 1; \
-	} \
-} while (0)
-
 static char *join(const char *dir, const char *name)
 {
 	char *p;

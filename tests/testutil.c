@@ -121,6 +121,15 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 	return WEXITSTATUS(status);
 }
 
+char *tu_join(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		abort();
+	return p;
+}
+
 void tu_write_file(const char *path, const char *s)
 {
 	FILE *f = fopen(path, "w");

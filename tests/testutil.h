@@ -42,6 +42,20 @@ void tu_assert_file(const char *path, const char *want);
 /* Removes a tree (as root, whatever its permissions). */
 void tu_rmtree(const char *path);
 
+/* For code that runs in child processes (tu_run), where ck_assert cannot
+ * report: says what failed and makes the child's status non-zero.  (Needs
+ * <errno.h>, <stdio.h> and <string.h>.) */
+#define REQ(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: %s failed (errno: %s)\n", __FILE__, \
+		        __LINE__, #cond, strerror(errno)); \
+		return 1; \
+	} \
+} while (0)
+
+/* malloc()ed "dir/name", never NULL. */
+char *tu_join(const char *dir, const char *name);
+
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
 
