@@ -23,6 +23,7 @@
 
 int tfp_chmod_no_proc;
 
+/* Only the fields rmtree.c reads are filled in from statx(). */
 int tfp_inspect(int fd, struct stat *st, int *mount_root)
 {
 #ifdef HAVE_STATX
@@ -31,22 +32,56 @@ int tfp_inspect(int fd, struct stat *st, int *mount_root)
 	/* statx() alone says whether fd is the root of a mount: a bind mount
 	 * of the same file system has the same device. */
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-	          STATX_TYPE | STATX_MODE | STATX_INO | STATX_NLINK, &sx) == 0) {
+	          STATX_TYPE | STATX_MODE | STATX_INO | STATX_NLINK | STATX_UID |
+	          STATX_GID, &sx) == 0) {
 		memset(st, 0, sizeof *st);
 		st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 		st->st_ino = sx.stx_ino;
 		st->st_mode = sx.stx_mode;
 		st->st_nlink = sx.stx_nlink;
-		*mount_root = !!(sx.stx_attributes & sx.stx_attributes_mask &
-		                 STATX_ATTR_MOUNT_ROOT);
+		st->st_uid = sx.stx_uid;
+		st->st_gid = sx.stx_gid;
+		*mount_root = sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT ?
+		              !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) : -1;
 		return 0;
 	}
 	if (errno != ENOSYS && errno != EINVAL)
 		return -1;
 #endif
-	/* Without statx, only a mount of another device shows. */
-	*mount_root = 0;
+	*mount_root = -1;
 	return fstat(fd, st);
+}
+
+#ifdef HAVE_NAME_TO_HANDLE_AT
+/* The id of the mount that name in dirfd is on, or -1.  The handle itself
+ * is not wanted, but a buffer too small for it may not get the id. */
+static int mount_id_at(int dirfd, const char *name)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
+	int id;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(dirfd, name, &h.fh, &id, 0) < 0)
+		return -1;
+	return id;
+}
+#endif
+
+int tfp_mount_point_at(int dirfd, const char *name)
+{
+#ifdef HAVE_NAME_TO_HANDLE_AT
+	int here = mount_id_at(dirfd, "."), there;
+
+	if (here >= 0 && (there = mount_id_at(dirfd, name)) >= 0)
+		return here != there;
+#else
+	TFP_UNUSED(dirfd);
+	TFP_UNUSED(name);
+#endif
+	return 0;
 }
 
 int tfp_dir_id_of(int fd, struct tfp_dir_id *id)

@@ -231,9 +231,14 @@ struct tfp_dir_id {
 	ino_t ino;
 };
 
-/* fstat(fd), with *mount_root set if fd is the root of a mount (statx()
- * knows; without it, always 0).  Never follows a link fd holds. */
+/* fstat(fd), with *mount_root 1 if fd is the root of a mount, 0 if not, -1
+ * if the system cannot say (statx() knows since Linux 5.8).  Never follows
+ * a link fd holds. */
 int tfp_inspect(int fd, struct stat *st, int *mount_root);
+/* Whether name in dirfd is on another mount than dirfd, by mount ids, for
+ * where tfp_inspect() cannot say (0 where the system cannot either: then
+ * only a mount of another device shows). */
+int tfp_mount_point_at(int dirfd, const char *name);
 /* fd's identity: 0, or -1 with errno. */
 int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
 /* Whether fd is open on the directory id. */

@@ -94,10 +94,11 @@ static int open_nofollow(int dirfd, const char *name, int flags)
 	return fd;
 }
 
-/* 0 if fd is a directory of the tree on dev, with *st filled in; else -1
- * with ENOTDIR (with O_PATH|O_NOFOLLOW, fd may hold a symbolic link, which
- * is unlinked, not entered) or EBUSY (a mount point, left alone). */
-static int check_subdir(int fd, dev_t dev, struct stat *st)
+/* 0 if fd, which is name in dirfd, is a directory of the tree on dev, with
+ * *st filled in; else -1 with ENOTDIR (with O_PATH|O_NOFOLLOW, fd may hold
+ * a symbolic link, which is unlinked, not entered) or EBUSY (a mount point,
+ * left alone). */
+static int check_subdir(int dirfd, const char *name, int fd, dev_t dev, struct stat *st)
 {
 	int mount_root;
 
@@ -107,6 +108,9 @@ static int check_subdir(int fd, dev_t dev, struct stat *st)
 		errno = ENOTDIR;
 		return -1;
 	}
+	/* By name: no mount is made under a walk that has no privilege. */
+	if (mount_root < 0)
+		mount_root = tfp_mount_point_at(dirfd, name);
 	if (st->st_dev != dev || mount_root) {
 		errno = EBUSY;
 		return -1;
@@ -127,7 +131,7 @@ static int open_subdir(int dirfd, const char *name, dev_t dev, struct stat *st)
 
 		if (pfd < 0)
 			return -1;
-		if (check_subdir(pfd, dev, st) < 0) {
+		if (check_subdir(dirfd, name, pfd, dev, st) < 0) {
 			close_keep_errno(pfd);
 			return -1;
 		}
@@ -137,12 +141,13 @@ static int open_subdir(int dirfd, const char *name, dev_t dev, struct stat *st)
 	}
 	if ((fd = tfp_fd_settle(fd)) < 0)
 		return -1;
-	if (check_subdir(fd, dev, st) < 0) {
+	if (check_subdir(dirfd, name, fd, dev, st) < 0) {
 		close_keep_errno(fd);
 		return -1;
 	}
 	/* A 0500 directory; if this fails, unlinkat() inside says why. */
-	tfp_make_owner_rwx(fd, st->st_mode);
+	if (tfp_make_owner_rwx(fd, st->st_mode) == 0)
+		st->st_mode |= S_IRWXU;
 	return fd;
 }
 
@@ -173,6 +178,7 @@ struct walk {
 	struct tfp_dir_id child; /* the directory just climbed out of ... */
 	int child_pending;       /* ... still to be removed from fd */
 	int progress;            /* something removed since the last start */
+	uid_t euid;
 	unsigned restarts;
 	int err;
 };
@@ -184,6 +190,22 @@ static int kept(struct walk *w)
 {
 	fail(&w->err);
 	return KEPT;
+}
+
+/* Whether the walk, once in fd, can get back out through "..": surely from
+ * a directory of its own that open_subdir() gave the owner rwx, else only
+ * if it may search it (a directory of root's, mode 0744, inside a tree of
+ * nobody's can be listed but not left: entering it would end the walk). */
+static int can_climb(struct walk *w, int fd, const struct stat *st)
+{
+	int up;
+
+	if (st->st_uid == w->euid && (st->st_mode & S_IXUSR))
+		return 1;
+	if ((up = openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC)) < 0)
+		return 0;
+	close(up);
+	return 1;
 }
 
 /* Goes down into the subdirectory name, or removes what stands there. */
@@ -200,6 +222,10 @@ static int enter(struct walk *w, const char *name)
 			return kept(w);
 		if (unlinkat(w->fd, name, 0) == 0 || errno == ENOENT)
 			return GONE;
+		return kept(w);
+	}
+	if (!can_climb(w, fd, &st)) {
+		close_keep_errno(fd);
 		return kept(w);
 	}
 	if (!(l = tfp_levels_push(&w->lv, w->depth + 1))) {
@@ -385,7 +411,7 @@ static int climb(struct walk *w)
 	struct tfp_level *up = tfp_levels_at(&w->lv, w->depth - 1);
 	struct tfp_level *here = tfp_levels_at(&w->lv, w->depth);
 	struct stat st;
-	int fd;
+	int fd, mount_root;
 
 	if (!up)
 		return LOST;
@@ -397,7 +423,7 @@ static int climb(struct walk *w)
 			fail(&w->err);
 			return MOVED;
 		}
-		if (fstat(fd, &st) < 0 || !same_id(&st, &up->id)) {
+		if (tfp_inspect(fd, &st, &mount_root) < 0 || !same_id(&st, &up->id)) {
 			close(fd);
 			return MOVED;
 		}
@@ -419,6 +445,7 @@ static int walk(int top, const struct stat *st)
 
 	memset(&w, 0, sizeof w);
 	w.top = w.fd = top;
+	w.euid = geteuid();
 	tfp_levels_init(&w.lv);
 	w.lv.top.id.dev = st->st_dev;
 	w.lv.top.id.ino = st->st_ino;

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -183,6 +184,8 @@ END_TEST
 
 /* The same through the exit registry: exit() removes the tree, not the
  * directory that got its descriptor number. */
+static tempfile_dir *exit_dir; /* reachable, for LeakSanitizer */
+
 static int stale_fd_exit_child(void *arg)
 {
 	const char *base = arg;
@@ -190,8 +193,9 @@ static int stale_fd_exit_child(void *arg)
 	tempfile_dir *d;
 
 	REQ(make_outside(base) == 0);
-	REQ((d = tempfile_dir_new(NULL, NULL, base, TEMPFILE_CLEANUP_AT_EXIT)) != NULL);
+	REQ((d = exit_dir = tempfile_dir_new(NULL, NULL, base, TEMPFILE_CLEANUP_AT_EXIT)) != NULL);
 	REQ(reuse_number(d, other) > 2);
+	free(other);
 	exit(0);
 }
 
@@ -302,8 +306,9 @@ END_TEST
 /* ---- 13. A locked subdirectory, without /proc ---- */
 
 /* As nobody, who cannot open a 0000 directory: only a chmod through an
- * O_PATH descriptor unlocks it, and fchmodat2() is the way without /proc.
- * (Linux 6.6 and later; the kernel this runs on has it.) */
+ * O_PATH descriptor unlocks it, and fchmodat2() is the way without /proc
+ * (Linux 6.6 and later; the kernels CI runs on have it).  A build that
+ * knows no AT_EMPTY_PATH has no way: there, cleanup must say EACCES. */
 static int no_proc_child(void *x)
 {
 	tempfile_dir *d;
@@ -317,6 +322,11 @@ static int no_proc_child(void *x)
 	REQ(mkdirat(fd, "locked", 0700) == 0 && (sub = open_dir(fd, "locked")) >= 0);
 	REQ(put_file(sub, "f") == 0 && mkdirat(sub, "inner", 0700) == 0);
 	REQ(fchmodat(sub, "inner", 0, 0) == 0 && fchmod(sub, 0) == 0 && close(sub) == 0);
+#if !HAVE_DECL_AT_EMPTY_PATH
+	errno = 0;
+	REQ(tempfile_dir_cleanup(d) == -1 && errno == EACCES);
+	tfp_chmod_no_proc = 0;
+#endif
 	REQ(tempfile_dir_cleanup(d) == 0);
 	REQ(!exists(path));
 	REQ(tempfile_dir_close(d) == 0);
@@ -605,6 +615,74 @@ START_TEST(test_deep_library_handler)
 }
 END_TEST
 
+/* ---- A level that fails stops nothing else ---- */
+
+/* As nobody, in a tree of nobody's: root's directories that can be listed
+ * but not searched (0744) or not even listed (0711), deep down and among
+ * many others.  Everything else goes, and the call says EACCES. */
+static tempfile_dir *unsearchable;
+
+static int unsearchable_child(void *arg)
+{
+	const char *path = tempfile_dir_name(unsearchable);
+	int fd;
+
+	(void)arg;
+	errno = 0;
+	REQ(tempfile_dir_cleanup(unsearchable) == -1 && errno == EACCES);
+	REQ(tu_count_entries(path) == 2);
+	REQ((fd = open_dir(AT_FDCWD, path)) >= 0);
+	REQ(exists_at(fd, "a0/d/d/r744") && exists_at(fd, "a5/r711"));
+	REQ(!exists_at(fd, "a0/g") && !exists_at(fd, "a0/d/d/d") && !exists_at(fd, "a5/d"));
+	close(fd);
+	return 0;
+}
+
+/* Everything but root's directories (and what they hold) to nobody. */
+static int to_nobody(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (strstr(path, "/r7"))
+		return 0;
+	return lchown(path, TU_NOBODY, TU_NOBODY) < 0 ? -1 : 0;
+}
+
+static int make_root_dir(int dirfd, const char *name, mode_t mode)
+{
+	int fd;
+
+	REQ(mkdirat(dirfd, name, 0700) == 0 && (fd = open_dir(dirfd, name)) >= 0);
+	REQ(put_file(fd, "f") == 0 && fchmod(fd, mode) == 0 && close(fd) == 0);
+	return 0;
+}
+
+START_TEST(test_unsearchable_as_nobody)
+{
+	tempfile_dir *d = unsearchable = tempfile_dir_new(NULL, NULL, NULL, 0);
+	int top = tempfile_dir_fd(d), i, fd;
+	char name[8];
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "a%d", i);
+		ck_assert_int_eq(mkdirat(top, name, 0700), 0);
+		ck_assert_int_ge(fd = open_dir(top, name), 0);
+		ck_assert_int_eq(build_chain(fd, 3), 0);
+		ck_assert_int_eq(put_file(fd, "g"), 0);
+		if (i == 0)
+			ck_assert_int_eq(make_root_dir(fd, "d/d/r744", 0744), 0);
+		if (i == 5)
+			ck_assert_int_eq(make_root_dir(fd, "r711", 0711), 0);
+		close(fd);
+	}
+	ck_assert_int_eq(nftw(tempfile_dir_name(d), to_nobody, 16, FTW_PHYS), 0);
+	ck_assert_int_eq(tu_run(unsearchable_child, NULL, 1), 0);
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 static Suite *rmtree_suite(void)
 {
 	Suite *s = suite_create("rmtree");
@@ -618,6 +696,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_deep_mount_no_memory);
 	tcase_add_test(id, test_locked_without_proc_as_nobody);
 	tcase_add_test(id, test_parent_renamed);
+	tcase_add_test(id, test_unsearchable_as_nobody);
 	suite_add_tcase(s, id);
 
 	tcase_add_test(deep, test_deep_few_descriptors);
