@@ -84,23 +84,64 @@ int tfp_mount_point_at(int dirfd, const char *name)
 	return 0;
 }
 
+#ifdef HAVE_NAME_TO_HANDLE_AT
+/* The file handle of fd, as much as id holds; none (0) where the file
+ * system gives none.  Without AT_EMPTY_PATH, "." names fd's directory. */
+static void handle_of(int fd, struct tfp_dir_id *id)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
+	int mount_id;
+
+	id->handle_len = 0;
+	id->handle_type = 0;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, TFP_AT_EMPTY_PATH ? "" : ".", &h.fh, &mount_id,
+	                      TFP_AT_EMPTY_PATH) < 0)
+		return;
+	id->handle_len = h.fh.handle_bytes;
+	id->handle_type = h.fh.handle_type;
+	memcpy(id->handle, h.fh.f_handle,
+	       h.fh.handle_bytes < sizeof id->handle ? h.fh.handle_bytes : sizeof id->handle);
+}
+#else
+static void handle_of(int fd, struct tfp_dir_id *id)
+{
+	TFP_UNUSED(fd);
+	id->handle_len = 0;
+	id->handle_type = 0;
+}
+#endif
+
 int tfp_dir_id_of(int fd, struct tfp_dir_id *id)
 {
 	struct stat st;
 	int mount_root;
 
+	memset(id, 0, sizeof *id);
 	if (tfp_inspect(fd, &st, &mount_root) < 0)
 		return -1;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
+	id->node.dev = st.st_dev;
+	id->node.ino = st.st_ino;
+	handle_of(fd, id);
 	return 0;
 }
 
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id)
 {
 	struct tfp_dir_id now;
+	size_t n;
 
-	return tfp_dir_id_of(fd, &now) == 0 && now.dev == id->dev && now.ino == id->ino;
+	if (tfp_dir_id_of(fd, &now) < 0 || now.node.dev != id->node.dev ||
+	    now.node.ino != id->node.ino)
+		return 0;
+	if (!now.handle_len || !id->handle_len)
+		return 1;
+	n = now.handle_len < sizeof now.handle ? now.handle_len : sizeof now.handle;
+	return now.handle_len == id->handle_len && now.handle_type == id->handle_type &&
+	       memcmp(now.handle, id->handle, n) == 0;
 }
 
 /* "/proc/self/fd/N" by hand: snprintf() is not async-signal-safe. */

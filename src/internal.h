@@ -225,10 +225,23 @@ void tfp_dirents_close(struct tfp_dirents *it);
 
 /* ---- dirfd.c: directories through their descriptors ---- */
 
-/* Which directory a descriptor is on: what cleanup checks before it acts. */
-struct tfp_dir_id {
+/* An inode: what the walk checks its way back up by (a directory it holds
+ * open, or whose child it holds open, keeps its number). */
+struct tfp_inode {
 	dev_t dev;
 	ino_t ino;
+};
+
+/* Which directory a descriptor is on: what cleanup checks before it acts.
+ * Once a directory is gone, a new one may get its inode number (ext4 gives
+ * it to the next mkdir) and even its birth time (to the clock tick); the
+ * file handle (name_to_handle_at(): inode and generation) tells them
+ * apart, where the file system gives one (handle_len 0 where not). */
+struct tfp_dir_id {
+	struct tfp_inode node;
+	unsigned handle_len;   /* bytes of the whole handle; handle holds the first */
+	int handle_type;
+	unsigned char handle[32];
 };
 
 /* fstat(fd), with *mount_root 1 if fd is the root of a mount, 0 if not, -1
@@ -241,7 +254,8 @@ int tfp_inspect(int fd, struct stat *st, int *mount_root);
 int tfp_mount_point_at(int dirfd, const char *name);
 /* fd's identity: 0, or -1 with errno. */
 int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
-/* Whether fd is open on the directory id. */
+/* Whether fd is open on the directory id (file handles compared where
+ * both are known). */
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id);
 /* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
  * mode: fchmodat2(), fchmod(), fchmodat(AT_EMPTY_PATH), /proc/self/fd. */
@@ -252,7 +266,7 @@ extern int tfp_chmod_no_proc;
 /* ---- levels.c: what rmtree.c records per level of depth ---- */
 
 struct tfp_level {
-	struct tfp_dir_id id;  /* the directory at this depth */
+	struct tfp_inode id;   /* the directory at this depth */
 	off_t resume;          /* where the entry last entered starts, or 0 */
 	unsigned long kept;    /* entries this pass left, first in its listing */
 	unsigned char removed; /* this pass removed something */

@@ -163,7 +163,7 @@ static int is_dot_or_dotdot(const char *name)
 	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
 }
 
-static int same_id(const struct stat *st, const struct tfp_dir_id *id)
+static int same_id(const struct stat *st, const struct tfp_inode *id)
 {
 	return st->st_dev == id->dev && st->st_ino == id->ino;
 }
@@ -175,7 +175,7 @@ struct walk {
 	int fd;                  /* the directory being emptied (top at depth 0) */
 	size_t depth;
 	struct tfp_levels lv;    /* a record per level, the top's at 0 */
-	struct tfp_dir_id child; /* the directory just climbed out of ... */
+	struct tfp_inode child;  /* the directory just climbed out of ... */
 	int child_pending;       /* ... still to be removed from fd */
 	int progress;            /* something removed since the last start */
 	uid_t euid;
@@ -482,17 +482,26 @@ int tfp_rmtree_contents(int dirfd)
 static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
                    struct stat *st)
 {
-	int fd, mount_root;
+	int fd = dirfd, mount_root;
 
-	if (tfp_inspect(dirfd, st, &mount_root) == 0 && same_id(st, id))
-		return dirfd;
-	fd = tfp_fd_settle(open_nofollow(AT_FDCWD, path, SUBDIR_FLAGS));
-	if (fd >= 0 && tfp_inspect(fd, st, &mount_root) == 0 && same_id(st, id))
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	errno = ESTALE;
-	return -1;
+	/* A live directory keeps its inode number; one gone may pass it on. */
+	if (!tfp_dir_fd_is(dirfd, id)) {
+		fd = tfp_fd_settle(open_nofollow(AT_FDCWD, path, SUBDIR_FLAGS));
+		if (fd >= 0 && !tfp_dir_fd_is(fd, id)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			errno = ESTALE;
+			return -1;
+		}
+	}
+	if (tfp_inspect(fd, st, &mount_root) < 0) {
+		if (fd != dirfd)
+			close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Removes the emptied top directory, if its name in the directory that
@@ -513,7 +522,7 @@ static void remove_top(int fd, const char *path, const struct tfp_dir_id *id, in
 		if (tfp_lstat(path, &now) < 0) {
 			if (errno != ENOENT)
 				fail(err);
-		} else if (same_id(&now, id) && rmdir(path) < 0 && errno != ENOENT) {
+		} else if (same_id(&now, &id->node) && rmdir(path) < 0 && errno != ENOENT) {
 			fail(err);
 		}
 		return;
@@ -521,7 +530,7 @@ static void remove_top(int fd, const char *path, const struct tfp_dir_id *id, in
 	if (fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			fail(err);
-	} else if (same_id(&now, id) && unlinkat(parent, name, AT_REMOVEDIR) < 0 &&
+	} else if (same_id(&now, &id->node) && unlinkat(parent, name, AT_REMOVEDIR) < 0 &&
 	           errno != ENOENT) {
 		fail(err);
 	}

@@ -182,6 +182,54 @@ START_TEST(test_stale_fd_path_moved)
 }
 END_TEST
 
+/* Stale descriptor, the tree removed by the program and another directory
+ * made at its path, which file systems such as ext4 give the same inode
+ * number: only the birth time tells them apart. */
+static int stale_fd_reused_inode_child(void *arg)
+{
+	const char *base = arg;
+	char *other = tu_join(base, "outside"), *path;
+	tempfile_dir *d;
+	struct stat before, after;
+	int fd, nfd, dfd, i;
+	char aside[16];
+
+	REQ(make_outside(base) == 0);
+	REQ((d = tempfile_dir_new(NULL, NULL, base, 0)) != NULL);
+	path = strdup(tempfile_dir_name(d));
+	REQ(stat(path, &before) == 0 && (dfd = open_dir(AT_FDCWD, base)) >= 0);
+	fd = reuse_number(d, other);
+	REQ(fd > 2);
+	/* Inodes that are not the one wanted are kept aside, taken. */
+	REQ(rmdir(path) == 0);
+	for (i = 0; i < 64; i++) {
+		snprintf(aside, sizeof aside, "aside%d", i);
+		REQ(mkdir(path, 0700) == 0 && stat(path, &after) == 0);
+		if (after.st_ino == before.st_ino || i == 63)
+			break;
+		REQ(renameat(AT_FDCWD, path, dfd, aside) == 0);
+	}
+	if (after.st_ino != before.st_ino)
+		fprintf(stderr, "note: inode %lu not reused here\n", (unsigned long)before.st_ino);
+	REQ((nfd = open_dir(AT_FDCWD, path)) >= 0 && put_file(nfd, "f") == 0);
+	errno = 0;
+	REQ(tempfile_dir_cleanup(d) == -1 && errno == ESTALE);
+	REQ(exists_at(nfd, "f") && exists(path));
+	REQ(tempfile_dir_close(d) == -1 && errno == ESTALE);
+	REQ(exists_at(nfd, "f") && outside_intact(base) == 0);
+	close(nfd);
+	close(dfd);
+	free(path);
+	free(other);
+	return 0;
+}
+
+START_TEST(test_stale_fd_inode_reused)
+{
+	ck_assert_int_eq(tu_run(stale_fd_reused_inode_child, tu_base, 0), 0);
+}
+END_TEST
+
 /* The same through the exit registry: exit() removes the tree, not the
  * directory that got its descriptor number. */
 static tempfile_dir *exit_dir; /* reachable, for LeakSanitizer */
@@ -691,6 +739,7 @@ static Suite *rmtree_suite(void)
 
 	tcase_add_test(id, test_stale_fd);
 	tcase_add_test(id, test_stale_fd_path_moved);
+	tcase_add_test(id, test_stale_fd_inode_reused);
 	tcase_add_test(id, test_stale_fd_at_exit);
 	tcase_add_test(id, test_mount_points);
 	tcase_add_test(id, test_deep_mount_no_memory);
