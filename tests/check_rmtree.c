@@ -232,7 +232,7 @@ END_TEST
 
 /* The same through the exit registry: exit() removes the tree, not the
  * directory that got its descriptor number. */
-static tempfile_dir *exit_dir; /* reachable, for LeakSanitizer */
+static tempfile_dir *volatile exit_dir; /* reachable, for LeakSanitizer */
 
 static int stale_fd_exit_child(void *arg)
 {
