@@ -264,7 +264,12 @@ END_TEST
 static int mounts_child(void *arg)
 {
 	const char *base = arg;
+#if defined(HAVE_STATX) || defined(HAVE_NAME_TO_HANDLE_AT)
 	char *priv = tu_join(base, "private"), *top;
+#else
+	/* Mount ids unknown: only a mount of another device can show. */
+	char *priv = tu_join(tu_other_fs ? tu_other_fs : base, "private"), *top;
+#endif
 	tempfile_dir *d;
 	int fd, a, m;
 	struct stat st;
@@ -292,7 +297,7 @@ static int mounts_child(void *arg)
 	REQ(tu_count_entries(priv) == 1 && exists_at(a, "m1/keep"));
 	REQ(tu_count_entries(top) == 2 && exists_at(fd, "m2/t"));
 	REQ(fstatat(fd, "m2", &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 07777) == 0500);
-	REQ(tu_count_entries(tu_base) == 2);
+	REQ(tu_count_entries(base) == (strncmp(priv, base, strlen(base)) == 0 ? 2 : 1));
 	/* a holds only the mount point now. */
 	REQ(!exists_at(a, "f") && !exists_at(a, "z") && exists_at(a, "m1"));
 	close(a);
