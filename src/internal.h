@@ -269,6 +269,7 @@ struct tfp_level {
 	struct tfp_inode id;   /* the directory at this depth */
 	off_t resume;          /* where the entry last entered starts, or 0 */
 	unsigned long kept;    /* entries this pass left, first in its listing */
+	unsigned long rereads; /* left to this pass without positions; 0: unset */
 	unsigned char removed; /* this pass removed something */
 	unsigned char pass;
 };

@@ -333,12 +333,30 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 	return r == ENTERED ? DESCENDED : PASS_DONE;
 }
 
+/* Without positions, each return to a directory reads it again from the
+ * start, and a writer racing the removal could keep adding subdirectories
+ * there for ever.  A pass may come back to a directory as often as it had
+ * subdirectories when the first such return came (its link count says how
+ * many, on most file systems), and some more. */
+#define REREAD_SLACK 64
+
+static int reread_allowed(struct walk *w, struct tfp_level *l)
+{
+	struct stat st;
+
+	if (!l->rereads) {
+		l->rereads = REREAD_SLACK;
+		if (fstat(w->fd, &st) == 0 && st.st_nlink > 2)
+			l->rereads += (unsigned long)st.st_nlink - 2;
+	}
+	return --l->rereads > 0;
+}
+
 /* Goes on with the current directory: back where the walk left it, if the
  * file system kept the position of the directory just emptied (the common
  * case: cookies of ext4, XFS, Btrfs, tmpfs since Linux 6.6); else from the
  * start, past the entries this pass kept, which come first as the others
- * are gone.  (That way, a writer racing the removal could hold it for as
- * long as it keeps adding entries; positions are what bound a pass.) */
+ * are gone, as many times as reread_allowed() lets it. */
 static int scan(struct walk *w)
 {
 	struct tfp_level *l = tfp_levels_at(&w->lv, w->depth);
@@ -350,6 +368,8 @@ static int scan(struct walk *w)
 			return r;
 		l = tfp_levels_at(&w->lv, w->depth);
 	}
+	if (w->child_pending && !reread_allowed(w, l))
+		return PASS_DONE;
 	return scan_from(w, 0, l->kept, 0);
 }
 
@@ -369,11 +389,13 @@ static int empty_level(struct walk *w)
 		l->kept = 0;
 		l->removed = 0;
 		l->resume = 0;
+		l->rereads = 0;
 	}
 }
 
 static void reset_level(struct tfp_level *l)
 {
+	l->rereads = 0;
 	l->resume = 0;
 	l->kept = 0;
 	l->removed = 0;

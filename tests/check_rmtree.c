@@ -192,7 +192,7 @@ static int stale_fd_reused_inode_child(void *arg)
 	tempfile_dir *d;
 	struct stat before, after;
 	int fd, nfd, dfd, i;
-	char aside[16];
+	char aside[32];
 
 	REQ(make_outside(base) == 0);
 	REQ((d = tempfile_dir_new(NULL, NULL, base, 0)) != NULL);
