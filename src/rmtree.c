@@ -337,17 +337,18 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
  * start, and a writer racing the removal could keep adding subdirectories
  * there for ever.  A pass may come back to a directory as often as it had
  * subdirectories when the first such return came (its link count says how
- * many, on most file systems), and some more. */
-#define REREAD_SLACK 64
+ * many, on most file systems: Btrfs says 1), and a few more. */
+#define REREAD_SLACK 8
+#define REREAD_UNKNOWN 4096
 
 static int reread_allowed(struct walk *w, struct tfp_level *l)
 {
 	struct stat st;
 
 	if (!l->rereads) {
-		l->rereads = REREAD_SLACK;
-		if (fstat(w->fd, &st) == 0 && st.st_nlink > 2)
-			l->rereads += (unsigned long)st.st_nlink - 2;
+		l->rereads = REREAD_UNKNOWN;
+		if (fstat(w->fd, &st) == 0 && st.st_nlink >= 2)
+			l->rereads = (unsigned long)st.st_nlink - 2 + REREAD_SLACK;
 	}
 	return --l->rereads > 0;
 }

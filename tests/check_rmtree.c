@@ -443,6 +443,35 @@ static int build_chain(int dirfd, long depth)
 	return 0;
 }
 
+/* Wide: a directory of 300 subdirectories, each with a file and a
+ * subdirectory, and files between them; the walk comes back to it 600
+ * times, by position or (the readdir build) by reading it again. */
+START_TEST(test_wide)
+{
+	tempfile_dir *d = tempfile_dir_new(NULL, NULL, NULL, 0);
+	char *path = strdup(tempfile_dir_name(d)), name[16];
+	int top = tempfile_dir_fd(d), i, fd;
+
+	ck_assert_int_eq(make_outside(tu_base), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "d%d", i);
+		ck_assert_int_eq(mkdirat(top, name, 0700), 0);
+		ck_assert_int_ge(fd = open_dir(top, name), 0);
+		ck_assert_int_eq(build_chain(fd, 1), 0);
+		ck_assert_int_eq(put_file(fd, "g"), 0);
+		close(fd);
+		snprintf(name, sizeof name, "f%d", i);
+		ck_assert_int_eq(put_file(top, name), 0);
+	}
+	ck_assert_int_eq(tempfile_dir_cleanup(d), 0);
+	ck_assert(!exists(path));
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert_int_eq(outside_intact(tu_base), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(path);
+}
+END_TEST
+
 /* A tree directory with a deep chain, and the outside in base. */
 static tempfile_dir *deep_tree(const char *base, long depth, unsigned flags)
 {
@@ -753,6 +782,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_unsearchable_as_nobody);
 	suite_add_tcase(s, id);
 
+	tcase_add_test(deep, test_wide);
 	tcase_add_test(deep, test_deep_few_descriptors);
 	tcase_add_test(deep, test_deep_small_thread_stack);
 	tcase_add_test(deep, test_deep_alternate_signal_stack);
