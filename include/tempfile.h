@@ -348,12 +348,16 @@ TEMPFILE_API tempfile_dir *tempfile_dir_new(const char *suffix, const char *pref
 /* Its absolute path, owned by d. */
 TEMPFILE_API const char *tempfile_dir_name(const tempfile_dir *d);
 
-/* An O_DIRECTORY descriptor on it, owned by d (for the *at() calls). */
+/* An O_DIRECTORY descriptor on it, owned by d (for the *at() calls): do
+ * not close it.  closedir() closes what fdopendir() was given, so give
+ * fdopendir() a dup() of it.  (A descriptor closed all the same is noticed:
+ * cleanup never acts on whatever reuses the number.) */
 TEMPFILE_API int tempfile_dir_fd(const tempfile_dir *d);
 
 /* Removes the whole tree now, through directory descriptors: it never
  * follows a symbolic link and never leaves the tree.  Entries whose
- * permissions forbid removal are made removable.  Can be called again.
+ * permissions forbid removal are made removable.  A mount point inside is
+ * left with its contents (EBUSY).  Any depth.  Can be called again.
  * With TEMPFILE_IGNORE_CLEANUP_ERRORS it always returns 0. */
 TEMPFILE_API int tempfile_dir_cleanup(tempfile_dir *d);
 

@@ -62,6 +62,7 @@ struct tfp_exit_slot {
 	uint32_t index;             /* its own, set when first handed out */
 	/* Written before state becomes SLOT_FILE or SLOT_DIR, then constant. */
 	int dirfd;
+	struct tfp_dir_id id; /* what dirfd was open on at registration */
 	const char *path;
 };
 
@@ -172,7 +173,7 @@ static size_t sweep(uint64_t me)
 				continue;
 			}
 			if (state == SLOT_DIR)
-				tfp_rmtree(s->dirfd, s->path);
+				tfp_rmtree(s->dirfd, s->path, &s->id);
 			else
 				unlink(s->path);
 			atomic_store(&s->state, SLOT_REMOVED);
@@ -375,6 +376,11 @@ void tfp_exit_commit(struct tfp_exit_slot *s, const char *path, int dirfd)
 		return;
 	s->path = path;
 	s->dirfd = dirfd;
+	/* What the handler may remove: this directory and nothing else.  An
+	 * identity that cannot be read matches no directory, so the handler
+	 * then leaves the tree rather than risk another. */
+	if (dirfd >= 0 && tfp_dir_id_of(dirfd, &s->id) < 0)
+		memset(&s->id, 0, sizeof s->id);
 	atomic_store(&s->state, dirfd < 0 ? SLOT_FILE : SLOT_DIR);
 }
 

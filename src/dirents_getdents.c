@@ -1,18 +1,21 @@
 /* Directory entries through getdents64(2), into the iterator's own buffer:
  * no allocation, no lock, so tfp_rmtree_contents() and with it
  * tempfile_cleanup_all() stay async-signal-safe.  (glibc 2.30+ declares
- * getdents64 in <dirent.h> under _GNU_SOURCE.) */
+ * getdents64 in <dirent.h> under _GNU_SOURCE.)  d_off is where the entry
+ * after this one starts: a position lseek() takes back, on any descriptor
+ * of the directory. */
 #include "internal.h"
 
 #include <dirent.h>
 #include <unistd.h>
 
-int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd, off_t start)
 {
 	it->fd = dirfd;
 	it->pos = it->len = 0;
-	/* Every pass starts from the first entry, whoever read dirfd before. */
-	return lseek(dirfd, 0, SEEK_SET) < 0 ? -1 : 0;
+	it->at = it->next = start;
+	/* Every pass starts where it is told, whoever read dirfd before. */
+	return lseek(dirfd, start, SEEK_SET) < 0 ? -1 : 0;
 }
 
 int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
@@ -30,9 +33,16 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	/* The kernel aligns every record; the union aligns the buffer. */
 	e = (const struct dirent64 *)(const void *)(it->u.buf + it->pos);
 	it->pos += e->d_reclen;
+	it->at = it->next;
+	it->next = (off_t)e->d_off;
 	*name = e->d_name;
 	*maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN;
 	return 1;
+}
+
+off_t tfp_dirents_tell(const struct tfp_dirents *it)
+{
+	return it->at;
 }
 
 void tfp_dirents_close(struct tfp_dirents *it)

@@ -17,7 +17,7 @@
 # define MAYBE_DIR(e) 1
 #endif
 
-int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd, off_t start)
 {
 	/* closedir() closes the descriptor it was given: hand it a copy. */
 	int fd = tfp_dup(dirfd);
@@ -32,7 +32,9 @@ int tfp_dirents_open(struct tfp_dirents *it, int dirfd)
 		errno = saved;
 		return -1;
 	}
-	/* The copy shares dirfd's offset, wherever a previous pass left it. */
+	/* The copy shares dirfd's offset, wherever a previous pass left it;
+	 * tfp_dirents_tell() gives no position, so start is always 0. */
+	TFP_UNUSED(start);
 	rewinddir(it->dir);
 	return 0;
 }
@@ -47,6 +49,13 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	*name = e->d_name;
 	*maybe_dir = MAYBE_DIR(e);
 	return 1;
+}
+
+/* telldir() cookies need not outlive their DIR (they do not on the BSDs). */
+off_t tfp_dirents_tell(const struct tfp_dirents *it)
+{
+	TFP_UNUSED(it);
+	return -1;
 }
 
 void tfp_dirents_close(struct tfp_dirents *it)

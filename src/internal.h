@@ -42,6 +42,11 @@
 #else
 # define TFP_AT_EMPTY_PATH 0
 #endif
+#ifdef O_PATH
+# define TFP_O_PATH O_PATH
+#else
+# define TFP_O_PATH O_RDONLY
+#endif
 #if HAVE_DECL_O_TMPFILE
 # define TFP_O_TMPFILE O_TMPFILE
 #else
@@ -244,6 +249,7 @@ struct tfp_dirents {
 	int fd;
 	void *dir;
 	size_t pos, len;
+	off_t at, next;         /* where the last entry starts, and the next */
 	union {
 		char buf[1024];
 		unsigned long long align;
@@ -251,25 +257,116 @@ struct tfp_dirents {
 };
 
 /* Starts a pass over the entries of the directory open as dirfd, from the
- * first one ("." and ".." included).  0, or -1 with errno. */
-int tfp_dirents_open(struct tfp_dirents *it, int dirfd);
+ * first one ("." and ".." included) if start is 0, else from the position
+ * tfp_dirents_tell() gave (another descriptor on the same directory will
+ * do).  0, or -1 with errno. */
+int tfp_dirents_open(struct tfp_dirents *it, int dirfd, off_t start);
 
 /* The next entry: 1 with *name (valid until the next call) and *maybe_dir
  * (0 only for an entry known not to be a directory), 0 at the end, or -1
  * with errno. */
 int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir);
 
+/* Where the entry last returned starts, for a later pass to start there
+ * (file systems with stable positions only: the caller checks); -1 where
+ * the backend cannot say. */
+off_t tfp_dirents_tell(const struct tfp_dirents *it);
+
 /* Ends a pass started by a successful tfp_dirents_open(). */
 void tfp_dirents_close(struct tfp_dirents *it);
+
+/* ---- dirfd.c: directories through their descriptors ---- */
+
+/* An inode: what the walk checks its way back up by (a directory it holds
+ * open, or whose child it holds open, keeps its number). */
+struct tfp_inode {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Which directory a descriptor is on: what cleanup checks before it acts.
+ * Once a directory is gone, a new one may get its inode number (ext4 gives
+ * it to the next mkdir) and even its birth time (to the clock tick); the
+ * file handle (name_to_handle_at(): inode and generation) tells them
+ * apart, where the file system gives one (handle_len 0 where not). */
+struct tfp_dir_id {
+	struct tfp_inode node;
+	unsigned handle_len;   /* bytes of the whole handle; handle holds the first */
+	int handle_type;
+	unsigned char handle[32];
+};
+
+/* fstat(fd), with *mount_root 1 if fd is the root of a mount, 0 if not, -1
+ * if the system cannot say (statx() knows since Linux 5.8).  Never follows
+ * a link fd holds. */
+int tfp_inspect(int fd, struct stat *st, int *mount_root);
+/* Whether name in dirfd is on another mount than dirfd, by mount ids, for
+ * where tfp_inspect() cannot say (0 where the system cannot either: then
+ * only a mount of another device shows). */
+int tfp_mount_point_at(int dirfd, const char *name);
+/* fd's identity: 0, or -1 with errno. */
+int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
+/* Whether fd is open on the directory id (file handles compared where
+ * both are known). */
+int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id);
+/* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
+ * mode: fchmodat2(), fchmod(), fchmodat(AT_EMPTY_PATH), /proc/self/fd. */
+int tfp_make_owner_rwx(int fd, mode_t mode);
+/* Test hook: when set, the /proc/self/fd way is not tried. */
+extern int tfp_chmod_no_proc;
+
+/* ---- levels.c: what rmtree.c records per level of depth ---- */
+
+struct tfp_level {
+	struct tfp_inode id;   /* the directory at this depth */
+	off_t resume;          /* where the entry last entered starts, or 0 */
+	unsigned long kept;    /* entries this pass left, first in its listing */
+	unsigned long rereads; /* left to this pass without positions; 0: unset */
+	unsigned char removed; /* this pass removed something */
+	unsigned char pass;
+};
+
+/* Depth 0 (the top) inline, the others in the structure while few, then in
+ * mapped memory.  No allocation but mmap(): async-signal-safe. */
+struct tfp_levels {
+	struct tfp_level top;
+	struct tfp_level *rec; /* depth d at rec[(d - 1) % cap] */
+	size_t cap;
+	size_t low;            /* shallowest depth > 0 still recorded */
+	size_t mapped;         /* bytes mapped at rec, 0 for inline_rec */
+	int wraps;             /* no more memory: the deepest cap are kept */
+	struct tfp_level inline_rec[8];
+};
+
+void tfp_levels_init(struct tfp_levels *lv);
+/* A zeroed record for depth (> 0), the deepest now; never NULL for depth > 0. */
+struct tfp_level *tfp_levels_push(struct tfp_levels *lv, size_t depth);
+/* The record of depth, or NULL if it was lost to wrapping. */
+struct tfp_level *tfp_levels_at(struct tfp_levels *lv, size_t depth);
+/* Forgets all but the top's (the walk starts again from it). */
+void tfp_levels_reset(struct tfp_levels *lv);
+void tfp_levels_free(struct tfp_levels *lv);
+/* Test hook: when set, no memory is mapped (records wrap at 8). */
+extern int tfp_levels_no_map;
 
 /* ---- rmtree.c: removal through directory descriptors ---- */
 
 /* Removes everything inside the directory open as dirfd (which stays).
- * Never follows a symbolic link, never leaves the tree; entries whose
- * permissions forbid removal are made removable.  Async-signal-safe where
- * configure found getdents64.  Returns 0, or -1 with the first errno met
- * after removing all it could. */
+ * Never follows a symbolic link, never leaves the tree, never enters
+ * another mount (EBUSY); entries whose permissions forbid removal are made
+ * removable.  Any depth, with constant stack and three descriptors at most.
+ * Async-signal-safe where configure found getdents64.  Returns 0, or -1
+ * with the first errno met after removing all it could. */
 int tfp_rmtree_contents(int dirfd);
+
+/* Removes the directory id: its owner permissions restored, its contents,
+ * then itself, if its name (path's last component) in the directory that
+ * holds it is still its own.  It is reached through dirfd if that is still
+ * open on it, else through path if that names it; else nothing is touched:
+ * -1 with ESTALE.  A tree someone already removed is not an error; one
+ * that kept moving under the walk is (ESTALE).  Async-signal-safe like
+ * tfp_rmtree_contents(). */
+int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id);
 
 /* ---- The file object: wrapper.c, unnamed.c, spooled.c, stream_*.c,
  * persist.c ---- */
@@ -392,11 +489,5 @@ int tfp_preserve(int fd, const struct tfp_target *t, const struct stat *old);
 void tfp_preserve_undo(int fd, const struct stat *orig);
 /* Where the umask is read (a test hook). */
 extern const char *tfp_proc_status;
-
-/* Removes the directory open as dirfd: its owner permissions restored, its
- * contents, then path, if path still names that directory.  A tree someone
- * already removed is not an error.  Async-signal-safe like
- * tfp_rmtree_contents(). */
-int tfp_rmtree(int dirfd, const char *path);
 
 #endif /* TFP_INTERNAL_H */

@@ -1,5 +1,11 @@
 /* TemporaryDirectory: a directory made by tempfile_mkdtemp(), held open so
- * that its removal can go through descriptors (rmtree.c). */
+ * that its removal can go through descriptors (rmtree.c).
+ *
+ * The descriptor is the object's, but the program can still close it (the
+ * commonest way: closedir() on a DIR that fdopendir() made of it), and the
+ * next open() gets its number.  So the directory's device and inode are
+ * recorded when it is made, and nothing is done through the descriptor, not
+ * even close(), unless it is still open on that directory. */
 #include "internal.h"
 
 #include <errno.h>
@@ -11,6 +17,8 @@
 struct tempfile_dir {
 	char *path;
 	int fd;
+	struct tfp_dir_id id; /* the directory made, whatever fd is now */
+	int removed;          /* a cleanup removed it: for when fd is stale */
 	unsigned flags;
 	struct tfp_exit_slot *exit_slot; /* NULL unless registered */
 };
@@ -38,7 +46,7 @@ static int make(tempfile_dir *d, const char *suffix, const char *prefix, const c
 		return -1;
 	d->fd = tfp_fd_settle(open(d->path, O_RDONLY | TFP_O_DIRECTORY |
 	                                    TFP_O_NOFOLLOW | TFP_O_CLOEXEC));
-	return d->fd < 0 ? -1 : 0;
+	return d->fd < 0 || tfp_dir_id_of(d->fd, &d->id) < 0 ? -1 : 0;
 }
 
 tempfile_dir *tempfile_dir_new(const char *suffix, const char *prefix,
@@ -93,8 +101,12 @@ int tempfile_dir_cleanup(tempfile_dir *d)
 		errno = EINVAL;
 		return -1;
 	}
-	if (tfp_rmtree(d->fd, d->path) < 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS))
-		return -1;
+	/* Gone for good: through a stale descriptor, nothing could tell. */
+	if (d->removed)
+		return 0;
+	if (tfp_rmtree(d->fd, d->path, &d->id) < 0)
+		return d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS ? 0 : -1;
+	d->removed = !tfp_dir_fd_is(d->fd, &d->id);
 	return 0;
 }
 
@@ -132,7 +144,9 @@ int tempfile_dir_close(tempfile_dir *d)
 		tfp_exit_unregister(d->exit_slot);
 		tfp_restore_signals(&old);
 	}
-	if (close(d->fd) < 0 && r == 0 && !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
+	/* A number the program closed and the kernel reused is not ours. */
+	if (tfp_dir_fd_is(d->fd, &d->id) && close(d->fd) < 0 && r == 0 &&
+	    !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;
 	}
