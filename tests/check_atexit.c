@@ -368,6 +368,31 @@ START_TEST(test_cleanup_right_after_rename)
 }
 END_TEST
 
+/* A rename that fails gives the temporary name back to the cleanup. */
+static int failed_rename_child(void *unused)
+{
+	char *target = tu_join(tu_base, "target");
+	tempfile *tf;
+
+	(void)unused;
+	REQ(default_signals() == 0);
+	tu_write_file(target, "old");
+	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ(tempfile_persist(tf, target, TEMPFILE_NOCLOBBER) == -1 && errno == EEXIST);
+	REQ(tu_count_entries(tu_base) == 2);
+	REQ(unlink(target) == 0);
+	free(target);
+	raise(SIGTERM);
+	return 1;
+}
+
+START_TEST(test_failed_rename_still_cleaned)
+{
+	ck_assert_int_eq(tu_run(failed_rename_child, NULL, 0), 100 + SIGTERM);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* ---- Ownership: a process token, not the pid ---- */
 
 enum { BY_FORK, BY_SYSCALL, BY_UNDERSCORE_FORK, N_WAYS };
@@ -707,6 +732,7 @@ int main(void)
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
 	tcase_add_loop_test(sig, test_sigterm_other_thread, 0, N_OPS);
 	tcase_add_loop_test(sig, test_cleanup_right_after_rename, 0, OP_FIRST_USE);
+	tcase_add_test(sig, test_failed_rename_still_cleaned);
 	suite_add_tcase(s, sig);
 	tcase_add_loop_test(own, test_same_pid_other_namespace, 0, N_WAYS);
 	tcase_add_test(own, test_fork_while_registering);
