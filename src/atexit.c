@@ -345,7 +345,8 @@ static void await_death(void)
 	       now.tv_sec - start.tv_sec <= WAIT_LIMIT + 1);
 }
 
-struct tfp_exit_slot *tfp_exit_reserve(void)
+/* wait: once our handler has started, wait for death rather than fail. */
+static struct tfp_exit_slot *reserve(int wait)
 {
 	struct tfp_exit_slot *s;
 	uint64_t me;
@@ -363,11 +364,24 @@ struct tfp_exit_slot *tfp_exit_reserve(void)
 	if (atomic_load(&dying) == me) {
 		atomic_store(&s->state, SLOT_FREE);
 		push_free(s);
-		await_death();
+		if (wait)
+			await_death();
 		errno = EINTR;
 		return NULL;
 	}
 	return s;
+}
+
+struct tfp_exit_slot *tfp_exit_reserve(void)
+{
+	return reserve(1);
+}
+
+/* Waiting for death here would hold the handler up for WAIT_LIMIT, since
+ * it waits for the caller's own outer reservation in turn. */
+struct tfp_exit_slot *tfp_exit_reserve_nested(void)
+{
+	return reserve(0);
 }
 
 void tfp_exit_commit(struct tfp_exit_slot *s, const char *path, int dirfd)
@@ -426,6 +440,15 @@ int tfp_exit_claim(struct tfp_exit_slot *s)
 			return state == SLOT_REMOVED;
 	} while (!atomic_compare_exchange_weak(&s->state, &state, SLOT_CLOSING));
 	return 0;
+}
+
+void tfp_exit_unclaim(struct tfp_exit_slot *s)
+{
+	int closing = SLOT_CLOSING;
+
+	if (s)
+		atomic_compare_exchange_strong(&s->state, &closing,
+		                               s->dirfd < 0 ? SLOT_FILE : SLOT_DIR);
 }
 
 int tfp_exit_unregister(struct tfp_exit_slot *s)

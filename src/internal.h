@@ -211,6 +211,11 @@ struct tfp_exit_slot;
  * for a reserved slot to be committed or unregistered.  Only with the
  * fatal signals blocked in this thread. */
 struct tfp_exit_slot *tfp_exit_reserve(void);
+/* The same for a reservation that may come while this thread holds
+ * another one pending (the default-directory probe inside a constructor):
+ * once the process is dying, fails with EINTR at once instead of waiting
+ * for a death that the pending slot holds up. */
+struct tfp_exit_slot *tfp_exit_reserve_nested(void);
 /* A file (dirfd -1) or a directory tree (dirfd open on it) at path, which
  * must stay valid and unchanged until tfp_exit_unregister().  NULL slot:
  * nothing. */
@@ -225,6 +230,9 @@ struct tfp_exit_slot *tfp_exit_register(const char *path, int dirfd);
  * tempfile_cleanup_all() already did (after waiting for one removing it
  * now).  With the fatal signals blocked; NULL gives 0. */
 int tfp_exit_claim(struct tfp_exit_slot *slot);
+/* Gives a slot claimed (0 above) back to the cleanup, live again, when the
+ * removal or rename it was claimed for failed.  NULL: nothing. */
+void tfp_exit_unclaim(struct tfp_exit_slot *slot);
 
 /* Ends a registration (NULL is ignored; errno is kept).  Returns 1 if
  * tempfile_cleanup_all() had already removed the entry, else 0. */

@@ -129,15 +129,21 @@ static int durable(const struct job *j)
 	return (j->flags & TEMPFILE_DURABLE) != 0;
 }
 
-/* The temporary name's registration ends once the name is gone, with the
- * cleanup handler held off in between: it must not remove whatever takes
- * the name next. */
-static void hold(const tempfile *tf, sigset_t *old)
+/* The temporary name is taken back from the cleanup before it is renamed
+ * or removed, with the fatal signals held off until the registration
+ * ends: a handler in another thread that ran after would remove whatever
+ * has taken the name by then.  1 if such a handler has already removed
+ * it. */
+static int hold(const tempfile *tf, sigset_t *old)
 {
-	if (tf->exit_slot)
-		tfp_block_fatal_signals(old);
+	if (!tf->exit_slot)
+		return 0;
+	tfp_block_fatal_signals(old);
+	return tfp_exit_claim(tf->exit_slot);
 }
 
+/* ended: the name is gone, and its registration with it; else it goes
+ * back to the cleanup. */
 static void release(tempfile *tf, const sigset_t *old, int ended)
 {
 	if (!tf->exit_slot)
@@ -145,6 +151,8 @@ static void release(tempfile *tf, const sigset_t *old, int ended)
 	if (ended) {
 		tfp_exit_unregister(tf->exit_slot);
 		tf->exit_slot = NULL;
+	} else {
+		tfp_exit_unclaim(tf->exit_slot);
 	}
 	tfp_restore_signals(old);
 }
@@ -157,8 +165,8 @@ static int drop_old_name(struct job *j, int remove)
 	sigset_t old;
 	int r = 0;
 
-	hold(j->tf, &old);
-	if (remove && j->leads && fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (!hold(j->tf, &old) && remove && j->leads &&
+	    fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    same_file(&st, &j->st) && unlinkat(j->olddir, j->oldbase, 0) < 0 && errno != ENOENT)
 		r = -1;
 	release(j->tf, &old, 1);
@@ -188,10 +196,14 @@ static int place_rename(struct job *j)
 	sigset_t old;
 	int r;
 
-	hold(j->tf, &old);
-	r = (j->flags & TEMPFILE_NOCLOBBER)
-	        ? tfp_rename_noreplace(j->olddir, j->oldbase, j->t.dirfd, j->t.base)
-	        : renameat(j->olddir, j->oldbase, j->t.dirfd, j->t.base);
+	if (hold(j->tf, &old)) {
+		errno = ENOENT; /* the process is dying */
+		r = -1;
+	} else {
+		r = (j->flags & TEMPFILE_NOCLOBBER)
+		        ? tfp_rename_noreplace(j->olddir, j->oldbase, j->t.dirfd, j->t.base)
+		        : renameat(j->olddir, j->oldbase, j->t.dirfd, j->t.base);
+	}
 	release(j->tf, &old, r == 0);
 	return r;
 }

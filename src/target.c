@@ -231,34 +231,48 @@ int tfp_side_create(const struct tfp_target *t, struct tfp_side *side,
 {
 	struct tfp_template tpl;
 	sigset_t old;
-	int r, saved;
+	int r = -1, saved;
 
 	if (tfp_template_init(&tpl, NULL, SIDE_PREFIX, NULL, 0) < 0)
 		return -1;
-	/* A fatal signal between creation and registration would leave it. */
+	/* Reserved before it exists, for a handler in another thread: one
+	 * that runs between creation and registration would leave it. */
 	tfp_block_fatal_signals(&old);
-	r = tfp_create_unique(t->dirfd, &tpl, create, arg);
-	side->slot = NULL;
 	side->path = NULL;
-	if (r >= 0 && (!(side->path = tfp_path_join(t->absdir, tpl.buf)) ||
-	               !(side->slot = tfp_exit_register(side->path, -1)))) {
+	if ((side->slot = tfp_exit_reserve()))
+		r = tfp_create_unique(t->dirfd, &tpl, create, arg);
+	if (r >= 0 && !(side->path = tfp_path_join(t->absdir, tpl.buf))) {
 		saved = errno;
 		unlinkat(t->dirfd, tpl.buf, 0);
 		if (create == tfp_create_file)
 			close(r);
-		free(side->path);
 		errno = saved;
 		r = -1;
 	}
-	tfp_restore_signals(&old);
-	if (r >= 0)
+	if (r >= 0) {
+		tfp_exit_commit(side->slot, side->path, -1);
 		side->name = side->path + strlen(side->path) - strlen(tpl.buf);
+	} else {
+		tfp_exit_unregister(side->slot);
+		side->slot = NULL;
+	}
+	tfp_restore_signals(&old);
 	free(tpl.buf);
 	return r;
 }
 
+/* Takes the side entry back from the cleanup before it is renamed or
+ * removed: a handler that ran after would remove its name, which may be
+ * someone else's by then.  1 if a handler in another thread has already
+ * removed it. */
+static int side_claim(struct tfp_side *side, sigset_t *old)
+{
+	tfp_block_fatal_signals(old);
+	return tfp_exit_claim(side->slot);
+}
+
 /* Ends the side entry's registration, with the fatal signals held off
- * since the entry was renamed or removed. */
+ * since it was claimed. */
 static void side_end(struct tfp_side *side, const sigset_t *old)
 {
 	int saved = errno;
@@ -276,14 +290,18 @@ int tfp_side_commit(const struct tfp_target *t, struct tfp_side *side, int noclo
 	sigset_t old;
 	int r;
 
-	tfp_block_fatal_signals(&old);
-	r = noclobber ? tfp_rename_noreplace(t->dirfd, side->name, t->dirfd, t->base)
-	              : renameat(t->dirfd, side->name, t->dirfd, t->base);
-	if (r < 0) {
-		int saved = errno;
+	if (side_claim(side, &old)) {
+		errno = ENOENT; /* the process is dying */
+		r = -1;
+	} else {
+		r = noclobber ? tfp_rename_noreplace(t->dirfd, side->name, t->dirfd, t->base)
+		              : renameat(t->dirfd, side->name, t->dirfd, t->base);
+		if (r < 0) {
+			int saved = errno;
 
-		unlinkat(t->dirfd, side->name, 0);
-		errno = saved;
+			unlinkat(t->dirfd, side->name, 0);
+			errno = saved;
+		}
 	}
 	side_end(side, &old);
 	return r;
@@ -293,7 +311,7 @@ void tfp_side_discard(const struct tfp_target *t, struct tfp_side *side)
 {
 	sigset_t old;
 
-	tfp_block_fatal_signals(&old);
-	unlinkat(t->dirfd, side->name, 0);
+	if (!side_claim(side, &old))
+		unlinkat(t->dirfd, side->name, 0);
 	side_end(side, &old);
 }

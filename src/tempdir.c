@@ -186,24 +186,32 @@ static int remove_probe(const char *path)
 }
 
 /* Creates, writes and removes one file, as Python's probe does, with the
- * fatal signals held off so that none can leave the file.  A file that
- * cannot be removed fails the probe.  -1 with errno on failure. */
+ * fatal signals held off here and the file registered from before its
+ * creation until after its removal, for a handler in another thread: no
+ * signal can leave it.  The reservation may come inside a constructor's
+ * own (the first use of the default directory).  A file that cannot be
+ * removed fails the probe.  -1 with errno on failure. */
 static int probe_named(const char *path)
 {
+	struct tfp_exit_slot *slot;
 	sigset_t old;
-	int fd, r = -1, saved;
+	int fd = -1, r = -1, saved;
 
 	tfp_block_fatal_signals(&old);
-	fd = tfp_create_file(AT_FDCWD, path, 0);
+	if ((slot = tfp_exit_reserve_nested()))
+		fd = tfp_create_file(AT_FDCWD, path, 0);
 	if (fd >= 0) {
+		tfp_exit_commit(slot, path, -1);
 		r = write_probe(fd);
 		saved = errno;
-		if (remove_probe(path) < 0)
+		/* Unless a handler in another thread got there first. */
+		if (!tfp_exit_claim(slot) && remove_probe(path) < 0)
 			r = -1;
 		else
 			errno = saved;
 	}
 	saved = errno;
+	tfp_exit_unregister(slot);
 	tfp_restore_signals(&old);
 	errno = saved;
 	return r;

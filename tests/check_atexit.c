@@ -154,6 +154,245 @@ START_TEST(test_sigterm_storm)
 }
 END_TEST
 
+/* ---- Another thread's creations and renames: the probe, side files ---- */
+
+enum { OP_PROBE, OP_REPLACE, OP_PERSIST_SPOOL, OP_FIRST_USE, N_OPS };
+
+struct op_storm {
+	const char *dir;
+	char *target; /* in dir: the one entry meant to stay */
+	int op;
+	int ready;
+};
+
+static void op_round(const struct op_storm *st)
+{
+	tempfile *tf;
+
+	switch (st->op) {
+	case OP_PROBE:
+		free(tempfile_get_default_tempdir());
+		break;
+	case OP_FIRST_USE: /* the probe inside the constructor's reservation */
+		tempfile_settempdir(NULL);
+		if ((tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)))
+			tempfile_close(tf);
+		break;
+	case OP_REPLACE: /* through a hidden named side file */
+		tempfile_write_file(st->target, "x", 1, 0);
+		break;
+	default: /* copied into a side file, renamed over the target */
+		if ((tf = tempfile_spooled(0, NULL, NULL, NULL, 0))) {
+			tempfile_write(tf, "x", 1);
+			tempfile_persist(tf, st->target, 0);
+			tempfile_close(tf);
+		}
+		break;
+	}
+}
+
+/* Holds the fatal signals off in its own thread, as the library does
+ * around each step: another thread gets them. */
+static void *op_thread(void *arg)
+{
+	sigset_t old;
+
+	tfp_block_fatal_signals(&old);
+	for (;;)
+		op_round(arg);
+	return NULL;
+}
+
+static int op_child(struct op_storm *st)
+{
+	pthread_t t;
+	tempfile *tf;
+
+	REQ(default_signals() == 0);
+	atomic_store(&tfp_tmpfile_works, 0);
+	REQ(setenv("TMPDIR", st->dir, 1) == 0);
+	/* The handlers are in place from here on. */
+	REQ((tf = tempfile_named(NULL, NULL, st->dir, TEMPFILE_CLEANUP_AT_EXIT)));
+	REQ(tempfile_close(tf) == 0);
+	op_round(st);
+	REQ(pthread_create(&t, NULL, op_thread, st) == 0);
+	REQ(write(st->ready, "x", 1) == 1);
+	for (;;)
+		pause();
+	return 1;
+}
+
+/* Whether pid dies of SIGTERM within a few seconds (not in WAIT_LIMIT,
+ * waiting for itself); killed if not. */
+static int died_of_sigterm(pid_t pid)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int status, i;
+
+	for (i = 0; i < 5000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+		nanosleep(&ms, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fprintf(stderr, "child %d hung after SIGTERM\n", (int)pid);
+	return 0;
+}
+
+/* Children loop in one thread and the other one, which alone can take
+ * SIGTERM, gets it at random instants: none leaves anything but the
+ * target. */
+START_TEST(test_sigterm_other_thread)
+{
+	struct op_storm st;
+	int i, p[2], wrong_death = 0, left;
+	char *dir = tu_subdir("opstorm", 0), c;
+
+	st.dir = dir;
+	st.op = _i;
+	st.target = tu_join(dir, "target");
+	srandom((unsigned)getpid());
+	for (i = 0; i < STORM_CHILDREN; i++) {
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(p), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(p[0]);
+			st.ready = p[1];
+			_exit(op_child(&st));
+		}
+		close(p[1]);
+		ck_assert_int_eq(read(p[0], &c, 1), 1);
+		close(p[0]);
+		usleep((useconds_t)(random() % 3000));
+		kill(pid, SIGTERM);
+		wrong_death += !died_of_sigterm(pid);
+	}
+	left = tu_count_entries(dir) - exists(st.target);
+	ck_assert_msg(left == 0, "%d entries left by %d children", left, STORM_CHILDREN);
+	ck_assert_int_eq(wrong_death, 0);
+	free(st.target);
+	free(dir);
+}
+END_TEST
+
+/* The cleanup running in another thread right after a rename: a file that
+ * someone else has just made under the name renamed away must stay.  The
+ * test binary's renameat() stands in for libc's. */
+static atomic_int rename_armed;
+static atomic_int cleanup_done;
+static int victim_gone = -1;
+
+static void *cleanup_then_done(void *unused)
+{
+	(void)unused;
+	tempfile_cleanup_all();
+	atomic_store(&cleanup_done, 1);
+	return NULL;
+}
+
+static pthread_t cleaner;
+
+static void after_rename(int dirfd, const char *old)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct stat st;
+	int fd, i;
+
+	fd = openat(dirfd, old, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || pthread_create(&cleaner, NULL, cleanup_then_done, NULL) != 0)
+		return;
+	close(fd);
+	for (i = 0; i < 200 && !atomic_load(&cleanup_done); i++)
+		nanosleep(&ms, NULL);
+	victim_gone = fstatat(dirfd, old, &st, AT_SYMLINK_NOFOLLOW) != 0;
+	unlinkat(dirfd, old, 0);
+}
+
+int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+{
+	int (*real)(int, const char *, int, const char *);
+	int r;
+
+	*(void **)&real = dlsym(RTLD_NEXT, "renameat");
+	r = real(olddirfd, old, newdirfd, new);
+	if (r == 0 && atomic_exchange(&rename_armed, 0))
+		after_rename(olddirfd, old);
+	return r;
+}
+
+static int rename_child(void *arg)
+{
+	int op = *(int *)arg;
+	char *target = tu_join(tu_base, "target");
+	tempfile *tf;
+
+	REQ(default_signals() == 0);
+	atomic_store(&tfp_tmpfile_works, 0);
+	switch (op) {
+	case OP_REPLACE: /* the hidden side file renamed by persist */
+		REQ((tf = tempfile_replace(target, 0)));
+		atomic_store(&rename_armed, 1);
+		REQ(tempfile_commit(tf) == 0);
+		break;
+	case OP_PERSIST_SPOOL: /* a copy in a side file */
+		REQ((tf = tempfile_spooled(0, NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+		REQ(keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0));
+		atomic_store(&rename_armed, 1);
+		REQ(tempfile_persist(tf, target, 0) == 0);
+		REQ(tempfile_close(tf) == 0);
+		break;
+	default: /* a named file of its own */
+		REQ((tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+		atomic_store(&rename_armed, 1);
+		REQ(tempfile_persist(tf, target, 0) == 0);
+		REQ(tempfile_close(tf) == 0);
+		break;
+	}
+	REQ(victim_gone == 0);
+	REQ(pthread_join(cleaner, NULL) == 0);
+	REQ(exists(target) && unlink(target) == 0);
+	free(target);
+	return 0;
+}
+
+START_TEST(test_cleanup_right_after_rename)
+{
+	int op = _i;
+
+	ck_assert_int_eq(tu_run(rename_child, &op, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* A rename that fails gives the temporary name back to the cleanup. */
+static int failed_rename_child(void *unused)
+{
+	char *target = tu_join(tu_base, "target");
+	tempfile *tf;
+
+	(void)unused;
+	REQ(default_signals() == 0);
+	tu_write_file(target, "old");
+	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ(tempfile_persist(tf, target, TEMPFILE_NOCLOBBER) == -1 && errno == EEXIST);
+	REQ(tu_count_entries(tu_base) == 2);
+	REQ(unlink(target) == 0);
+	free(target);
+	raise(SIGTERM);
+	return 1;
+}
+
+START_TEST(test_failed_rename_still_cleaned)
+{
+	ck_assert_int_eq(tu_run(failed_rename_child, NULL, 0), 100 + SIGTERM);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* ---- Ownership: a process token, not the pid ---- */
 
 enum { BY_FORK, BY_SYSCALL, BY_UNDERSCORE_FORK, N_WAYS };
@@ -491,6 +730,9 @@ int main(void)
 	tcase_add_loop_test(sig, test_every_fatal_signal, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_storm, 0, N_KINDS);
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
+	tcase_add_loop_test(sig, test_sigterm_other_thread, 0, N_OPS);
+	tcase_add_loop_test(sig, test_cleanup_right_after_rename, 0, OP_FIRST_USE);
+	tcase_add_test(sig, test_failed_rename_still_cleaned);
 	suite_add_tcase(s, sig);
 	tcase_add_loop_test(own, test_same_pid_other_namespace, 0, N_WAYS);
 	tcase_add_test(own, test_fork_while_registering);
