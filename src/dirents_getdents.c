@@ -1,7 +1,8 @@
 /* Directory entries through getdents64(2), into the iterator's own buffer:
  * no allocation, no lock, so tfp_rmtree_contents() and with it
  * tempfile_cleanup_all() stay async-signal-safe.  (glibc 2.30+ declares
- * getdents64 in <dirent.h> under _GNU_SOURCE.) */
+ * getdents64 in <dirent.h> under _GNU_SOURCE; musl declares it as getdents
+ * with a struct dirent * buffer, hence the void *.) */
 #include "internal.h"
 
 #include <dirent.h>
@@ -20,7 +21,7 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	const struct dirent64 *e;
 
 	if (it->pos >= it->len) {
-		ssize_t n = getdents64(it->fd, it->u.buf, sizeof it->u.buf);
+		ssize_t n = getdents64(it->fd, (void *)it->u.buf, sizeof it->u.buf);
 
 		if (n <= 0)
 			return n < 0 ? -1 : 0;

@@ -107,7 +107,7 @@ START_TEST(test_stream)
 	if (_i == 0)
 		tu_assert_file(tempfile_name(tf), "line 1\ntwo\n");
 	/* Unflushed stream output reaches the file at close. */
-	ck_assert_int_gt(fputs("three\n", f), 0);
+	ck_assert_int_ge(fputs("three\n", f), 0);
 	if (_i == 0) {
 		char *name = strdup(tempfile_name(tf));
 		tf->flags |= TEMPFILE_KEEP;
@@ -133,7 +133,7 @@ START_TEST(test_append)
 	assert_object_contents(tf, "abcdef");
 	ck_assert_int_eq(tempfile_seek(tf, 1, SEEK_SET), 1);
 	ck_assert_int_eq(fseek(tempfile_stream(tf), 1, SEEK_SET), 0);
-	ck_assert_int_gt(fputs("gh", tempfile_stream(tf)), 0);
+	ck_assert_int_ge(fputs("gh", tempfile_stream(tf)), 0);
 	/* The stream knows its writes go to the end, before any flush. */
 	ck_assert_int_eq(ftell(tempfile_stream(tf)), 8);
 	ck_assert_int_eq(fflush(tempfile_stream(tf)), 0);
@@ -191,7 +191,7 @@ START_TEST(test_closefd)
 	char c;
 
 	ck_assert_ptr_nonnull(tempfile_stream(tf));
-	ck_assert_int_gt(fputs("buffered", tempfile_stream(tf)), 0);
+	ck_assert_int_ge(fputs("buffered", tempfile_stream(tf)), 0);
 	ck_assert_int_eq(tempfile_closefd(tf), 0);
 	tu_assert_file(name, "buffered"); /* the stream was flushed */
 	ck_assert_str_eq(tempfile_name(tf), name);
