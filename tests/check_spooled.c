@@ -25,7 +25,7 @@ static off_t tell(tempfile *tf)
 
 /* Sanitizer builds: a huge allocation fails as malloc would, with NULL,
  * rather than aborting the test. */
-const char *__asan_default_options(void);
+const char *__asan_default_options(void) __attribute__((visibility("default")));
 const char *__asan_default_options(void)
 {
 	return "allocator_may_return_null=1";
