@@ -146,9 +146,9 @@ START_TEST(test_fork_diverges)
 			for (i = 0; i < N; i++) {
 				if (tempfile_names_next(names, buf, NAME_SIZE) < 0 ||
 				    write(fds[1], buf, NAME_SIZE) != NAME_SIZE)
-					_exit(1);
+					tu_exit(1);
 			}
-			_exit(0);
+			tu_exit(0);
 		}
 		close(fds[1]);
 		for (i = 0; i < N; i++)

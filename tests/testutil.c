@@ -99,6 +99,16 @@ int tu_count_entries(const char *dir)
 	return n;
 }
 
+/* Defined by libgcov in coverage builds only. */
+extern void __gcov_dump(void) __attribute__((weak));
+
+void tu_exit(int status)
+{
+	if (__gcov_dump)
+		__gcov_dump();
+	_exit(status);
+}
+
 int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 {
 	int status;
@@ -112,8 +122,8 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 		signal(SIGTERM, SIG_DFL);
 		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
 		                  setuid(TU_NOBODY) < 0))
-			_exit(99);
-		_exit(fn(arg));
+			tu_exit(99);
+		tu_exit(fn(arg));
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status))

@@ -33,6 +33,10 @@ int tu_count_entries(const char *dir);
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 
+/* _exit(status) for a test's child processes, after writing out their
+ * coverage data when built with --coverage (else _exit() loses it). */
+void tu_exit(int status) __attribute__((noreturn));
+
 /* Creates or replaces the file path holding s. */
 void tu_write_file(const char *path, const char *s);
 
