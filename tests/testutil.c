@@ -99,13 +99,15 @@ int tu_count_entries(const char *dir)
 	return n;
 }
 
-/* Defined by libgcov in coverage builds only. */
-extern void __gcov_dump(void) __attribute__((weak));
+#ifdef HAVE___GCOV_DUMP
+void __gcov_dump(void); /* libgcov's, found by configure */
+#endif
 
 void tu_exit(int status)
 {
-	if (__gcov_dump)
-		__gcov_dump();
+#ifdef HAVE___GCOV_DUMP
+	__gcov_dump();
+#endif
 	_exit(status);
 }
 
