@@ -141,13 +141,14 @@ ssize_t tfp_io_write(tempfile *tf, const void *buf, size_t n)
 {
 	if (check_open(tf) < 0 || check_buffer(buf, n) < 0)
 		return -1;
-	/* Nothing written changes nothing, not even past the end. */
-	if (n == 0 && tf->spool)
-		return 0;
 	if (tf->spool) {
 		struct tfp_spool *sp = tf->spool;
 		ssize_t w;
 
+		/* As write(2): nothing written changes nothing, not even the
+		 * size past the end or the append position. */
+		if (n == 0)
+			return 0;
 		if (tf->flags & TEMPFILE_APPEND)
 			sp->pos = (off_t)sp->size;
 		if (spool_holds(tf, sp->pos, n) &&

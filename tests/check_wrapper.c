@@ -360,10 +360,10 @@ static tempfile *construct_any(int kind, unsigned flags)
 }
 
 /* After ungetc() the stream's position is one before what it read; a
- * direct call starts there too. */
+ * direct call starts there too.  Every kind, plain and append. */
 START_TEST(test_ungetc_then_direct)
 {
-	tempfile *tf = construct_any(_i, 0);
+	tempfile *tf = construct_any(_i % 4, _i < 4 ? 0 : TEMPFILE_APPEND);
 	FILE *f = tempfile_stream(tf);
 	char buf[4] = "";
 	int i;
@@ -475,7 +475,7 @@ static Suite *wrapper_suite(void)
 	tcase_add_loop_test(tc, test_bad_arguments, 0, 3);
 	tcase_add_test(tc, test_stdio_closed);
 	tcase_add_loop_test(tc, test_cleanup_at_exit, 0, 3);
-	tcase_add_loop_test(tc, test_ungetc_then_direct, 0, 4);
+	tcase_add_loop_test(tc, test_ungetc_then_direct, 0, 8);
 	tcase_add_loop_test(tc, test_stream_then_direct, 0, 4);
 	tcase_add_test(tc, test_close_reports_first_error);
 	tcase_add_loop_test(tc, test_null_buffer, 0, 4);
