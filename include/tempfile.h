@@ -37,6 +37,18 @@
 # define TEMPFILE_DEPRECATED(msg)
 #endif
 
+/* The library is built with a 64-bit off_t; a program with a 32-bit one
+ * would pass it half an offset.  Where off_t is 32 bits by default (glibc
+ * on 32-bit systems), compile with -D_FILE_OFFSET_BITS=64, which
+ * `pkg-config --cflags tempfile` adds. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+static_assert(sizeof(off_t) >= 8, "libtempfile needs a 64-bit off_t: compile with -D_FILE_OFFSET_BITS=64");
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(off_t) >= 8, "libtempfile needs a 64-bit off_t: compile with -D_FILE_OFFSET_BITS=64");
+#else
+typedef char tempfile_needs_64_bit_off_t[sizeof(off_t) >= 8 ? 1 : -1]; /* -D_FILE_OFFSET_BITS=64 */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -216,7 +228,8 @@ TEMPFILE_API const char *tempfile_name(const tempfile *tf);
  * (never fclose() it; tempfile_closefd() and tempfile_close() flush and
  * close it).  The stream and the direct calls below share one file
  * position.  Each direct call first flushes the stream, so stream output is
- * never lost or reordered; after direct calls, fseek() (or rewind()) the
+ * never lost or reordered, and starts where the stream is (characters
+ * pushed back with ungetc() included); after direct calls, fseek() (or rewind()) the
  * stream before using it again, as C asks between reads and writes anyway.
  * For named and unnamed files the stream reads a duplicate descriptor
  * (close-on-exec, above 2).  For a spooled file it reads and writes through

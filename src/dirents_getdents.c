@@ -1,9 +1,10 @@
 /* Directory entries through getdents64(2), into the iterator's own buffer:
  * no allocation, no lock, so tfp_rmtree_contents() and with it
  * tempfile_cleanup_all() stay async-signal-safe.  (glibc 2.30+ declares
- * getdents64 in <dirent.h> under _GNU_SOURCE.)  d_off is where the entry
- * after this one starts: a position lseek() takes back, on any descriptor
- * of the directory. */
+ * getdents64 in <dirent.h> under _GNU_SOURCE; musl declares it as getdents
+ * with a struct dirent * buffer, hence the void *.)  d_off is where the
+ * entry after this one starts: a position lseek() takes back, on any
+ * descriptor of the directory. */
 #include "internal.h"
 
 #include <dirent.h>
@@ -23,7 +24,7 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	const struct dirent64 *e;
 
 	if (it->pos >= it->len) {
-		ssize_t n = getdents64(it->fd, it->u.buf, sizeof it->u.buf);
+		ssize_t n = getdents64(it->fd, (void *)it->u.buf, sizeof it->u.buf);
 
 		if (n <= 0)
 			return n < 0 ? -1 : 0;

@@ -384,7 +384,8 @@ struct tfp_spool {
 	unsigned char *data;
 	size_t size;   /* bytes of content */
 	size_t cap;    /* bytes allocated */
-	size_t pos;    /* may be past size: a write there leaves zeros between */
+	off_t pos;     /* may be past size, even past SIZE_MAX: a write there
+	                * leaves zeros between (or rolls over) */
 };
 
 struct tempfile {
@@ -428,7 +429,9 @@ int tfp_open_tmpfile(int dirfd, const char *dir, int oflags);
  * it; the tests clear it to exercise the fallback). */
 extern atomic_int tfp_tmpfile_works;
 
-/* spooled.c: the in-memory half of a spooled file. */
+/* spooled.c: the in-memory half of a spooled file.  The write and the
+ * truncate fail with ENOMEM, the spool unchanged, when memory cannot hold
+ * the result; the write takes n bytes at a position that size_t holds. */
 ssize_t tfp_spool_read(struct tfp_spool *sp, void *buf, size_t n);
 ssize_t tfp_spool_write(struct tfp_spool *sp, const void *buf, size_t n);
 int tfp_spool_truncate(struct tfp_spool *sp, size_t size);

@@ -41,14 +41,14 @@ tempfile *tempfile_spooled(size_t max_size, const char *suffix,
 
 ssize_t tfp_spool_read(struct tfp_spool *sp, void *buf, size_t n)
 {
-	size_t avail = sp->pos < sp->size ? sp->size - sp->pos : 0;
+	size_t avail = (uintmax_t)sp->pos < sp->size ? sp->size - (size_t)sp->pos : 0;
 
 	if (n > avail)
 		n = avail;
 	if (n == 0)
 		return 0;
-	memcpy(buf, sp->data + sp->pos, n);
-	sp->pos += n;
+	memcpy(buf, sp->data + (size_t)sp->pos, n);
+	sp->pos += (off_t)n;
 	return (ssize_t)n;
 }
 
@@ -75,20 +75,25 @@ static int reserve(struct tfp_spool *sp, size_t size)
 
 ssize_t tfp_spool_write(struct tfp_spool *sp, const void *buf, size_t n)
 {
+	size_t pos = (size_t)sp->pos;
+
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
-	if (sp->pos > SIZE_MAX - n) {
-		errno = EFBIG;
+	if (n == 0) /* data may still be NULL: no memcpy */
+		return 0;
+	if (pos > SIZE_MAX - n) {
+		errno = ENOMEM;
 		return -1;
 	}
-	if (reserve(sp, sp->pos + n) < 0)
+	if (reserve(sp, pos + n) < 0)
 		return -1;
 	/* A gap left by seeking past the end reads as zeros: reserve() zeroed
 	 * fresh memory and truncate() zeroes what it cuts off. */
-	memcpy(sp->data + sp->pos, buf, n);
-	sp->pos += n;
-	if (sp->pos > sp->size)
-		sp->size = sp->pos;
+	memcpy(sp->data + pos, buf, n);
+	pos += n;
+	sp->pos = (off_t)pos;
+	if (pos > sp->size)
+		sp->size = pos;
 	return (ssize_t)n;
 }
 
@@ -128,7 +133,13 @@ int tfp_spool_dump(const struct tfp_spool *sp, int fd)
 {
 	if (write_all(fd, sp->data, sp->size) < 0)
 		return -1;
-	return lseek(fd, (off_t)sp->pos, SEEK_SET) < 0 ? -1 : 0;
+	if (lseek(fd, sp->pos, SEEK_SET) >= 0)
+		return 0;
+	/* Linux's answer for a position past the largest file the file
+	 * system allows; what write(2) would have said there. */
+	if (errno == EINVAL)
+		errno = EFBIG;
+	return -1;
 }
 
 int tfp_spool_rollover(tempfile *tf)

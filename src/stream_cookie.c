@@ -38,5 +38,15 @@ FILE *tfp_spool_stream(tempfile *tf)
 		cookie_read, cookie_write, cookie_seek, cookie_close
 	};
 
-	return fopencookie(tf, tf->flags & TEMPFILE_APPEND ? "a+" : "r+", io);
+	int append = (tf->flags & TEMPFILE_APPEND) != 0;
+	FILE *f = fopencookie(tf, append ? "a+" : "r+", io);
+
+#ifndef __GLIBC__
+	/* glibc's ftell() knows that an "a" stream's buffered writes go to the
+	 * end; musl's asks the cookie for the position, which they have not
+	 * moved yet.  Unbuffered, every write reaches the spool at once. */
+	if (f && append)
+		setvbuf(f, NULL, _IONBF, 0);
+#endif
+	return f;
 }

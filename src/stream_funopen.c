@@ -25,5 +25,12 @@ static int funopen_close(void *tf)
 
 FILE *tfp_spool_stream(tempfile *tf)
 {
-	return funopen(tf, funopen_read, funopen_write, funopen_seek, funopen_close);
+	FILE *f = funopen(tf, funopen_read, funopen_write, funopen_seek, funopen_close);
+
+	/* funopen() has no append mode: ftell() would ask for the position
+	 * that buffered writes, bound for the end, have not moved yet.
+	 * Unbuffered, every write reaches the spool at once. */
+	if (f && (tf->flags & TEMPFILE_APPEND))
+		setvbuf(f, NULL, _IONBF, 0);
+	return f;
 }

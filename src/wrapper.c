@@ -84,37 +84,78 @@ static int check_open(const tempfile *tf)
 }
 
 /* Direct calls first flush what the stream holds, so that switching from
- * the stream to them needs no care. */
+ * the stream to them needs no care, and start where the stream is: its
+ * position counts characters pushed back by ungetc(), which a flush alone
+ * may leave out of the file's offset (glibc's does, for a character other
+ * than the one read).  Then a seek puts the offset right and discards the
+ * pushback; the second flush takes back what glibc's seek reads ahead.  A
+ * stream left so caches no offset: the next sync finds where the direct
+ * calls left the file. */
 static int sync_stream(tempfile *tf)
 {
+	off_t pos;
+
 	if (check_open(tf) < 0)
 		return -1;
-	if (tf->stream && fflush(tf->stream) != 0)
+	if (!tf->stream)
+		return 0;
+	pos = ftello(tf->stream);
+	if (fflush(tf->stream) != 0 || pos < 0)
 		return -1;
+	if (tfp_io_seek(tf, 0, SEEK_CUR) == pos)
+		return 0;
+	if (fseeko(tf->stream, pos, SEEK_SET) != 0 || fflush(tf->stream) != 0)
+		return -1;
+	return 0;
+}
+
+/* A buffer read(2) and write(2) would find unmapped: the same answer for
+ * a spool in memory, where there is no kernel to say it. */
+static int check_buffer(const void *buf, size_t n)
+{
+	if (!buf && n > 0) {
+		errno = EFAULT;
+		return -1;
+	}
 	return 0;
 }
 
 ssize_t tfp_io_read(tempfile *tf, void *buf, size_t n)
 {
-	if (check_open(tf) < 0)
+	if (check_open(tf) < 0 || check_buffer(buf, n) < 0)
 		return -1;
 	if (tf->spool)
 		return tfp_spool_read(tf->spool, buf, n);
 	return read(tf->fd, buf, n);
 }
 
+/* Whether n bytes at pos stay in memory: exactly max_size bytes do, and
+ * nothing past what size_t can hold. */
+static int spool_holds(const tempfile *tf, off_t pos, size_t n)
+{
+	size_t limit = tf->max_size ? tf->max_size : SIZE_MAX;
+
+	return (uintmax_t)pos <= limit && n <= limit - (size_t)pos;
+}
+
 ssize_t tfp_io_write(tempfile *tf, const void *buf, size_t n)
 {
-	if (check_open(tf) < 0)
+	if (check_open(tf) < 0 || check_buffer(buf, n) < 0)
 		return -1;
 	if (tf->spool) {
 		struct tfp_spool *sp = tf->spool;
+		ssize_t w;
 
+		/* As write(2): nothing written changes nothing, not even the
+		 * size past the end or the append position. */
+		if (n == 0)
+			return 0;
 		if (tf->flags & TEMPFILE_APPEND)
-			sp->pos = sp->size;
-		/* Exactly max_size bytes stay in memory. */
-		if (!tf->max_size || (sp->pos <= tf->max_size && n <= tf->max_size - sp->pos))
-			return tfp_spool_write(sp, buf, n);
+			sp->pos = (off_t)sp->size;
+		if (spool_holds(tf, sp->pos, n) &&
+		    ((w = tfp_spool_write(sp, buf, n)) >= 0 || errno != ENOMEM))
+			return w;
+		/* Past max_size, or more than memory gives: the disk may hold it. */
 		if (tfp_spool_rollover(tf) < 0)
 			return -1;
 	}
@@ -133,7 +174,7 @@ off_t tfp_io_seek(tempfile *tf, off_t offset, int whence)
 	sp = tf->spool;
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
-	case SEEK_CUR: base = (off_t)sp->pos; break;
+	case SEEK_CUR: base = sp->pos; break;
 	case SEEK_END: base = (off_t)sp->size; break;
 	default: errno = EINVAL; return -1;
 	}
@@ -141,13 +182,13 @@ off_t tfp_io_seek(tempfile *tf, off_t offset, int whence)
 		errno = EINVAL;
 		return -1;
 	}
-	/* Positions must fit size_t as well as off_t. */
-	if (offset > 0 && (offset > TFP_OFF_MAX - base || (uintmax_t)(base + offset) > SIZE_MAX)) {
+	/* Any off_t will do, even past SIZE_MAX: a write there rolls over. */
+	if (offset > 0 && offset > TFP_OFF_MAX - base) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	sp->pos = (size_t)(base + offset);
-	return base + offset;
+	sp->pos = base + offset;
+	return sp->pos;
 }
 
 ssize_t tempfile_read(tempfile *tf, void *buf, size_t n)
@@ -179,8 +220,13 @@ int tempfile_truncate(tempfile *tf, off_t size)
 		errno = EINVAL;
 		return -1;
 	}
-	if (tf->spool && (!tf->max_size || (uintmax_t)size <= tf->max_size))
-		return tfp_spool_truncate(tf->spool, (size_t)size);
+	if (tf->spool && spool_holds(tf, size, 0)) {
+		if (tfp_spool_truncate(tf->spool, (size_t)size) == 0)
+			return 0;
+		if (errno != ENOMEM)
+			return -1;
+	}
+	/* Past max_size, or more than memory gives: the disk may hold it. */
 	if (tfp_spool_rollover(tf) < 0)
 		return -1;
 	return ftruncate(tf->fd, size);
@@ -221,17 +267,24 @@ int tempfile_rolled(const tempfile *tf)
 	return tf && !tf->spool;
 }
 
+/* Keeps the first error of a sequence of steps: *err is 0 until one fails. */
+static void first_error(int *err)
+{
+	if (!*err)
+		*err = errno ? errno : EIO;
+}
+
 int tempfile_closefd(tempfile *tf)
 {
 	struct stat st;
-	int r = 0;
+	int err = 0;
 
 	if (!tf) {
 		errno = EBADF;
 		return -1;
 	}
 	if (tf->stream && fclose(tf->stream) != 0)
-		r = -1;
+		first_error(&err);
 	tf->stream = NULL;
 	/* What persist checks the name against once the descriptor is gone. */
 	if (tf->fd >= 0 && tf->name && fstat(tf->fd, &st) == 0) {
@@ -239,12 +292,16 @@ int tempfile_closefd(tempfile *tf)
 		tf->ino = st.st_ino;
 	}
 	if (tf->fd >= 0 && close(tf->fd) < 0 && errno != EINTR)
-		r = -1;
+		first_error(&err);
 	tf->fd = -1;
 	tfp_spool_free(tf->spool);
 	tf->spool = NULL;
 	tf->closed = 1;
-	return r;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 int tempfile_keep(tempfile *tf)
@@ -264,11 +321,12 @@ int tempfile_keep(tempfile *tf)
 int tempfile_close(tempfile *tf)
 {
 	sigset_t old;
-	int r, removed;
+	int err = 0, removed;
 
 	if (!tf)
 		return 0;
-	r = tempfile_closefd(tf);
+	if (tempfile_closefd(tf) < 0)
+		first_error(&err);
 	/* Taken back from the handlers, removed, then unregistered, with the
 	 * fatal signals held off in this thread: a fatal signal in between
 	 * must not leave the file, and a handler in another thread waits. */
@@ -279,7 +337,7 @@ int tempfile_close(tempfile *tf)
 	 * removed may have been re-created by someone else since. */
 	if (tf->name && !tf->persisted && !(tf->flags & TEMPFILE_KEEP) && !removed &&
 	    unlink(tf->name) < 0 && errno != ENOENT)
-		r = -1;
+		first_error(&err);
 	if (tf->exit_slot) {
 		tfp_exit_unregister(tf->exit_slot);
 		tfp_restore_signals(&old);
@@ -290,5 +348,9 @@ int tempfile_close(tempfile *tf)
 	free(tf->prefix);
 	free(tf->dir);
 	free(tf);
-	return r;
+	if (err) {
+		errno = err; /* free() and the signal calls may have changed it */
+		return -1;
+	}
+	return 0;
 }

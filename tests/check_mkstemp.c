@@ -126,7 +126,7 @@ START_TEST(test_cloexec_across_exec)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		tu_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 127);
@@ -136,7 +136,7 @@ START_TEST(test_cloexec_across_exec)
 	pid = fork();
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		tu_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);

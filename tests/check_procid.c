@@ -77,7 +77,7 @@ START_TEST(test_peek_in_child)
 	pid = (pid_t)syscall(SYS_fork);
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(tfp_process_token_peek() == 0 ? 0 : 1);
+		tu_exit(tfp_process_token_peek() == 0 ? 0 : 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -102,7 +102,7 @@ static int pid1_child(void *unused)
 		return 12;
 	if (pid == 0) {
 		inner = getpid() == 1 ? tfp_process_token() : 0;
-		_exit(write(p[1], &inner, sizeof inner) == (ssize_t)sizeof inner ? 0 : 1);
+		tu_exit(write(p[1], &inner, sizeof inner) == (ssize_t)sizeof inner ? 0 : 1);
 	}
 	close(p[1]);
 	if (read(p[0], &inner, sizeof inner) != (ssize_t)sizeof inner)

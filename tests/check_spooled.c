@@ -23,6 +23,35 @@ static off_t tell(tempfile *tf)
 	return tempfile_seek(tf, 0, SEEK_CUR);
 }
 
+/* Sanitizer builds: a huge allocation fails as malloc would, with NULL,
+ * rather than aborting the test. */
+const char *__asan_default_options(void) __attribute__((visibility("default")));
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
+/* A size or position that memory cannot hold: past SIZE_MAX where size_t
+ * is narrower than off_t, else more than any allocation gets. */
+static off_t beyond_memory(void)
+{
+	return (uintmax_t)SIZE_MAX < (uintmax_t)TFP_OFF_MAX / 2 ? (off_t)SIZE_MAX + 11
+	                                                       : (off_t)1 << 62;
+}
+
+/* tf holds "abc" plus, if it worked, what the call did at beyond_memory(). */
+static void assert_abc_kept(tempfile *tf, int r, off_t end)
+{
+	if (r < 0) {
+		ck_assert_msg(errno == EFBIG || errno == ENOMEM, "errno %d", errno);
+		end = 3;
+	} else {
+		ck_assert_int_eq(tempfile_rolled(tf), 1);
+	}
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), end);
+	assert_read_at(tf, 0, "abc", 3);
+}
+
 START_TEST(test_exact_max_size_stays)
 {
 	tempfile *tf = tempfile_spooled(10, NULL, NULL, NULL, 0);
@@ -202,7 +231,7 @@ START_TEST(test_stream_in_memory)
 	FILE *f = tempfile_stream(tf);
 	char line[32];
 
-	ck_assert_int_gt(fputs("first\nsecond\n", f), 0);
+	ck_assert_int_ge(fputs("first\nsecond\n", f), 0);
 	ck_assert_int_eq(fseek(f, 6, SEEK_SET), 0);
 	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
 	ck_assert_str_eq(line, "second\n");
@@ -284,7 +313,7 @@ START_TEST(test_fileno_flushes_stream)
 	tempfile *tf = tempfile_spooled(100, NULL, NULL, NULL, 0);
 	char buf[8] = "";
 
-	ck_assert_int_gt(fputs("held", tempfile_stream(tf)), 0);
+	ck_assert_int_ge(fputs("held", tempfile_stream(tf)), 0);
 	ck_assert_int_eq(pread(tempfile_fileno(tf), buf, sizeof buf - 1, 0), 4);
 	ck_assert_str_eq(buf, "held");
 	tempfile_close(tf);
@@ -300,6 +329,63 @@ START_TEST(test_closefd_spooled)
 	ck_assert_int_eq(tempfile_closefd(tf), 0);
 	ck_assert_int_eq(tempfile_read(tf, &c, 1), -1);
 	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+/* Never a silent truncation to what size_t holds: the spool goes to disk
+ * or the call fails, the contents intact. */
+START_TEST(test_truncate_beyond_memory)
+{
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+	off_t big = beyond_memory();
+	int r;
+
+	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
+	errno = 0;
+	r = tempfile_truncate(tf, big);
+	assert_abc_kept(tf, r, big);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+START_TEST(test_write_beyond_memory)
+{
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+	off_t big = beyond_memory();
+	char c = 0;
+	ssize_t w;
+
+	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
+	/* A seek alone is arithmetic: it neither fails nor rolls over. */
+	ck_assert_int_eq(tempfile_seek(tf, big, SEEK_SET), big);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_CUR), big);
+	ck_assert_int_eq(tempfile_read(tf, &c, 1), 0);
+	errno = 0;
+	w = tempfile_write(tf, "x", 1);
+	assert_abc_kept(tf, (int)w, big + 1);
+	if (w == 1)
+		assert_read_at(tf, big, "x", 1);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+/* write(2) of nothing changes nothing, wherever the position is. */
+START_TEST(test_zero_length_write)
+{
+	tempfile *tf = tempfile_spooled(4, NULL, NULL, NULL, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "", 0), 0); /* empty: no data yet */
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 0);
+	ck_assert_int_eq(tempfile_write(tf, "ab", 2), 2);
+	ck_assert_int_eq(tempfile_seek(tf, 3, SEEK_SET), 3);
+	ck_assert_int_eq(tempfile_write(tf, "", 0), 0);
+	ck_assert_int_eq(tempfile_seek(tf, 10, SEEK_SET), 10); /* past max_size */
+	ck_assert_int_eq(tempfile_write(tf, "", 0), 0);
+	ck_assert_int_eq(tempfile_rolled(tf), 0);
+	ck_assert_int_eq(tell(tf), 10);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_END), 2);
 	ck_assert_int_eq(tempfile_close(tf), 0);
 }
 END_TEST
@@ -323,6 +409,9 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_failed_rollover);
 	tcase_add_test(tc, test_fileno_flushes_stream);
 	tcase_add_test(tc, test_closefd_spooled);
+	tcase_add_test(tc, test_truncate_beyond_memory);
+	tcase_add_test(tc, test_write_beyond_memory);
+	tcase_add_test(tc, test_zero_length_write);
 	suite_add_tcase(s, tc);
 	return s;
 }

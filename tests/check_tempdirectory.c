@@ -632,8 +632,9 @@ static int default_signals(void)
 }
 
 /* Objects a child leaves open for exit() to find, kept reachable so that
- * LeakSanitizer builds do not call them leaks. */
-static tempfile_dir *left_open[REG_MAX];
+ * LeakSanitizer and valgrind do not call them leaks: volatile, or -O2
+ * drops the stores to an array nothing reads. */
+static tempfile_dir *volatile left_open[REG_MAX];
 static atomic_int n_left_open;
 
 static tempfile_dir *leave_open(tempfile_dir *d)
@@ -740,7 +741,7 @@ static void own_handler(int sig)
 {
 	(void)sig;
 	tempfile_cleanup_all();
-	_exit(42); /* no atexit handlers: only cleanup_all can have removed */
+	tu_exit(42); /* no atexit handlers: only cleanup_all can have removed */
 }
 
 static int own_handler_child(void *x)
@@ -977,7 +978,7 @@ START_TEST(test_signal_during_exit_cleanup)
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0)
-			_exit(slow_exit_child(ready));
+			tu_exit(slow_exit_child(ready));
 		close(ready[1]);
 		ck_assert_int_eq(read(ready[0], &c, 1), 1);
 		usleep(2000);

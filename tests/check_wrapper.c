@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Reads the whole file from the start through the object. */
@@ -107,7 +108,7 @@ START_TEST(test_stream)
 	if (_i == 0)
 		tu_assert_file(tempfile_name(tf), "line 1\ntwo\n");
 	/* Unflushed stream output reaches the file at close. */
-	ck_assert_int_gt(fputs("three\n", f), 0);
+	ck_assert_int_ge(fputs("three\n", f), 0);
 	if (_i == 0) {
 		char *name = strdup(tempfile_name(tf));
 		tf->flags |= TEMPFILE_KEEP;
@@ -133,7 +134,7 @@ START_TEST(test_append)
 	assert_object_contents(tf, "abcdef");
 	ck_assert_int_eq(tempfile_seek(tf, 1, SEEK_SET), 1);
 	ck_assert_int_eq(fseek(tempfile_stream(tf), 1, SEEK_SET), 0);
-	ck_assert_int_gt(fputs("gh", tempfile_stream(tf)), 0);
+	ck_assert_int_ge(fputs("gh", tempfile_stream(tf)), 0);
 	/* The stream knows its writes go to the end, before any flush. */
 	ck_assert_int_eq(ftell(tempfile_stream(tf)), 8);
 	ck_assert_int_eq(fflush(tempfile_stream(tf)), 0);
@@ -191,7 +192,7 @@ START_TEST(test_closefd)
 	char c;
 
 	ck_assert_ptr_nonnull(tempfile_stream(tf));
-	ck_assert_int_gt(fputs("buffered", tempfile_stream(tf)), 0);
+	ck_assert_int_ge(fputs("buffered", tempfile_stream(tf)), 0);
 	ck_assert_int_eq(tempfile_closefd(tf), 0);
 	tu_assert_file(name, "buffered"); /* the stream was flushed */
 	ck_assert_str_eq(tempfile_name(tf), name);
@@ -346,6 +347,117 @@ START_TEST(test_cleanup_at_exit)
 }
 END_TEST
 
+/* named, unnamed, spooled in memory, spooled on disk */
+static tempfile *construct_any(int kind, unsigned flags)
+{
+	tempfile *tf = kind < 2 ? construct(kind, NULL, NULL, NULL, flags)
+	                        : tempfile_spooled(0, NULL, NULL, NULL, flags);
+
+	ck_assert_ptr_nonnull(tf);
+	if (kind == 3)
+		ck_assert_int_eq(tempfile_rollover(tf), 0);
+	return tf;
+}
+
+/* After ungetc() the stream's position is one before what it read; a
+ * direct call starts there too.  Every kind, plain and append. */
+START_TEST(test_ungetc_then_direct)
+{
+	tempfile *tf = construct_any(_i % 4, _i < 4 ? 0 : TEMPFILE_APPEND);
+	FILE *f = tempfile_stream(tf);
+	char buf[4] = "";
+	int i;
+
+	ck_assert_int_eq(tempfile_write(tf, "0123456789", 10), 10);
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(fgetc(f), '0' + i);
+	ck_assert_int_eq(ungetc('4', f), '4');
+	ck_assert_int_eq(ftello(f), 4);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_CUR), 4);
+	ck_assert_int_eq(tempfile_read(tf, buf, 2), 2);
+	ck_assert_str_eq(buf, "45");
+	/* A character other than the one read back, as C allows too. */
+	ck_assert_int_eq(fseek(f, 8, SEEK_SET), 0);
+	ck_assert_int_eq(fgetc(f), '8');
+	ck_assert_int_eq(ungetc('x', f), 'x');
+	ck_assert_int_eq(ftello(f), 8);
+	ck_assert_int_eq(tempfile_read(tf, buf, 2), 2);
+	ck_assert_str_eq(buf, "89");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+/* Writes the stream holds and a direct call after them agree too. */
+START_TEST(test_stream_then_direct)
+{
+	tempfile *tf = construct_any(_i, 0);
+	FILE *f = tempfile_stream(tf);
+	char buf[4] = "";
+
+	ck_assert_int_eq(tempfile_write(tf, "0123456789", 10), 10);
+	ck_assert_int_eq(fseek(f, 2, SEEK_SET), 0);
+	ck_assert_int_eq(fputc('x', f), 'x');
+	ck_assert_int_eq(tempfile_read(tf, buf, 2), 2);
+	ck_assert_str_eq(buf, "34");
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	ck_assert_int_eq(fgetc(f), '0');
+	ck_assert_int_eq(tempfile_write(tf, "y", 1), 1);
+	assert_object_contents(tf, "0yx3456789");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+static int close_error_child(void *arg)
+{
+	struct rlimit lim = { 16, 16 };
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char big[64];
+
+	(void)arg;
+	memset(big, 'x', sizeof big);
+	if (!tf || signal(SIGXFSZ, SIG_IGN) == SIG_ERR || setrlimit(RLIMIT_FSIZE, &lim) < 0)
+		return 1;
+	/* Buffered: only the flush at close finds the file too large. */
+	if (fwrite(big, 1, sizeof big, tempfile_stream(tf)) != sizeof big)
+		return 2;
+	if (unlink(tempfile_name(tf)) < 0)
+		return 3;
+	errno = 0;
+	if (tempfile_close(tf) != -1)
+		return 4;
+	return errno == EFBIG ? 0 : 10 + (errno & 0x7f);
+}
+
+/* The first error is the one reported: the flush's, not the ENOENT of a
+ * file someone else already removed. */
+START_TEST(test_close_reports_first_error)
+{
+	ck_assert_int_eq(tu_run(close_error_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* A NULL buffer is EFAULT whatever the kind, as read(2) and write(2) say. */
+START_TEST(test_null_buffer)
+{
+	tempfile *tf = construct_any(_i, 0);
+
+	ck_assert_int_eq(tempfile_write(tf, "abc", 3), 3);
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_SET), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_read(tf, NULL, 2), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	errno = 0;
+	ck_assert_int_eq(tempfile_write(tf, NULL, 2), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	ck_assert_int_eq(tempfile_read(tf, NULL, 0), 0);
+	ck_assert_int_eq(tempfile_write(tf, NULL, 0), 0);
+	assert_object_contents(tf, "abc");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
@@ -363,6 +475,10 @@ static Suite *wrapper_suite(void)
 	tcase_add_loop_test(tc, test_bad_arguments, 0, 3);
 	tcase_add_test(tc, test_stdio_closed);
 	tcase_add_loop_test(tc, test_cleanup_at_exit, 0, 3);
+	tcase_add_loop_test(tc, test_ungetc_then_direct, 0, 8);
+	tcase_add_loop_test(tc, test_stream_then_direct, 0, 4);
+	tcase_add_test(tc, test_close_reports_first_error);
+	tcase_add_loop_test(tc, test_null_buffer, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -126,6 +126,18 @@ int tu_default_signals(void)
 	return 0;
 }
 
+#ifdef HAVE___GCOV_DUMP
+void __gcov_dump(void); /* libgcov's, found by configure */
+#endif
+
+void tu_exit(int status)
+{
+#ifdef HAVE___GCOV_DUMP
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 {
 	int status;
@@ -139,8 +151,8 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 			_exit(98);
 		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
 		                  setuid(TU_NOBODY) < 0))
-			_exit(99);
-		_exit(fn(arg));
+			tu_exit(99);
+		tu_exit(fn(arg));
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status))
@@ -166,7 +178,7 @@ static int run_spawned(void *arg)
 {
 	struct spawned *s = arg;
 
-	_exit(s->fn(s->arg));
+	tu_exit(s->fn(s->arg));
 }
 
 pid_t tu_spawn(int how, int (*fn)(void *), void *arg)

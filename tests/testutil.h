@@ -82,6 +82,10 @@ pid_t tu_spawn(int how, int (*fn)(void *), void *arg);
  * or died of a signal to *failed. */
 int tu_reap(pid_t *pid, int n, int seconds, int *failed);
 
+/* _exit(status) for a test's child processes, after writing out their
+ * coverage data when built with --coverage (else _exit() loses it). */
+void tu_exit(int status) __attribute__((noreturn));
+
 /* Creates or replaces the file path holding s. */
 void tu_write_file(const char *path, const char *s);
 
