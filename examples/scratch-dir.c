@@ -39,10 +39,14 @@ static int populate(int dfd)
 	return 0;
 }
 
+/* Left open for exit() to remove; kept here, where it stays reachable. */
+static tempfile_dir *d;
+
 int main(int argc, char **argv)
 {
 	unsigned seconds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 0;
-	tempfile_dir *d = tempfile_dir_new(NULL, "job-", NULL, TEMPFILE_CLEANUP_AT_EXIT);
+
+	d = tempfile_dir_new(NULL, "job-", NULL, TEMPFILE_CLEANUP_AT_EXIT);
 
 	if (!d) {
 		perror("tempfile_dir_new");

@@ -16,9 +16,12 @@ no() { echo "FAIL: $*"; fail=1; }
 # spool-buffer: in memory, and rolled over past 64 KiB.
 out=$("$ex/spool-buffer" 10 2>"$tmp/err") || no "spool-buffer 10 failed"
 [ "$out" = "line " ] || no "spool-buffer 10 printed '$out'"
-grep -q "still in memory" "$tmp/err" || no "spool-buffer 10: $(cat "$tmp/err")"
+# (In memory where the C library can make a stream over memory; a build
+# without one rolls over for the stream: either way every byte is there.)
+grep -q "^spool-buffer: 280 bytes, " "$tmp/err" || no "spool-buffer 10: $(cat "$tmp/err")"
 "$ex/spool-buffer" 10000 >/dev/null 2>"$tmp/err" || no "spool-buffer 10000 failed"
-grep -q "rolled over to disk" "$tmp/err" || no "spool-buffer 10000: $(cat "$tmp/err")"
+grep -q "^spool-buffer: 308890 bytes, rolled over to disk" "$tmp/err" ||
+	no "spool-buffer 10000: $(cat "$tmp/err")"
 
 # scratch-dir: the tree gone after exit().
 dir=$("$ex/scratch-dir") || no "scratch-dir failed"
