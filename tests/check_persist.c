@@ -477,7 +477,7 @@ static int full_disk_child(void *arg)
 		return 2;
 	errno = 0;
 	/* An O_TMPFILE file is linked, not copied: it gets through. */
-	if (kind == UNNAMED && TFP_O_TMPFILE)
+	if (kind == UNNAMED && TFP_O_TMPFILE != 0)
 		return tempfile_persist(tf, dest, 0) == 0 ? 0 : 3;
 	if (tempfile_persist(tf, dest, 0) != -1 || errno != EFBIG)
 		return 4;
