@@ -2,7 +2,7 @@
  * Random names: Python's _RandomNameSequence.
  *
  * Names come from the OS's cryptographic generator through a buffer, so a
- * system call buys about sixty names.  The shared sequence keeps one buffer
+ * system call buys 64 names.  The shared sequence keeps one buffer
  * per thread, so drawing from it takes no lock.  A buffer remembers the
  * process token (procid.c) it was filled under; a child process, however it
  * was made, has another token and so throws away what it inherited instead
@@ -18,16 +18,19 @@
 #define POOL_SIZE 512
 #define NCHARS 37
 #define NPAIRS (NCHARS * NCHARS)
-/* Two characters come from 16 random bits: values at or above this are
- * skipped (1.8% of them), 64343 = 47 * 1369, so v % 1369 is uniform. */
-#define PAIR_LIMIT (65536 - 65536 % NPAIRS)
+/* A name is a number below 37^8 written in base 37, from 64 random bits
+ * by Lemire's multiply-and-skip ("Fast random integer generation in an
+ * interval", 2019): of r * 37^8, the high 64 bits are the number, uniform
+ * once the products whose low 64 bits fall below 2^64 mod 37^8 (one in
+ * four million) are skipped.  No division a character, and 8 bytes a name. */
+#define NAME_RANGE UINT64_C(3512479453921) /* 37^8 */
+#define NAME_SKIP ((uint64_t)-NAME_RANGE % NAME_RANGE)
+_Static_assert(TEMPFILE_NAME_LEN == 8, "draw() writes four pairs");
 
-/* A buffer is turned into name characters as it is filled, two at a time,
- * so that a name is a copy of eight of them: no division a character and
- * no branch on random data when drawing. */
+/* A buffer of random bytes, 8 a name. */
 struct pool {
-	char chars[POOL_SIZE];
-	size_t pos, len;  /* chars[pos..len) not yet drawn */
+	unsigned char buf[POOL_SIZE];
+	size_t pos;       /* buf[pos..] not yet drawn */
 	uint64_t token;   /* never 0 once filled, so a zeroed pool is stale */
 };
 
@@ -61,23 +64,30 @@ static const char pairs[NPAIRS][2] = {
 };
 #undef ROW
 
-/* Fills p with characters in place: each accepted 16-bit value becomes
- * two, written no further than it was read. */
-static int refill(struct pool *p, uint64_t token)
+static uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo)
 {
-	unsigned char *b = (unsigned char *)p->chars;
-	size_t i, n = 0;
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 m = (unsigned __int128)a * b;
 
-	p->pos = p->len = 0;
-	if (tfp_random_bytes(b, sizeof p->chars) < 0)
+	*lo = (uint64_t)m;
+	return (uint64_t)(m >> 64);
+#else
+	uint64_t a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
+
+	*lo = (mid << 32) | (p00 & 0xffffffff);
+	return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
+}
+
+/* Out of line: draw()'s common path then saves no registers. */
+static __attribute__((noinline)) int refill(struct pool *p, uint64_t token)
+{
+	p->pos = POOL_SIZE;
+	if (tfp_random_bytes(p->buf, sizeof p->buf) < 0)
 		return -1;
-	for (i = 0; i + 1 < sizeof p->chars; i += 2) {
-		unsigned v = (unsigned)b[i] << 8 | b[i + 1];
-
-		memcpy(p->chars + n, pairs[v % NPAIRS], 2);
-		n += v < PAIR_LIMIT ? 2 : 0;
-	}
-	p->len = n;
+	p->pos = 0;
 	p->token = token;
 	return 0;
 }
@@ -86,19 +96,26 @@ static int draw(struct pool *p, char *out)
 {
 	/* Read before any refill: a fork during the fill must find it stale. */
 	uint64_t token = tfp_process_token();
+	uint64_t r, n, lo, hi4;
 
 	if (p->token != token) {
 		if (!token)
 			return -1;
-		p->pos = p->len;
+		p->pos = POOL_SIZE;
 	}
-	/* What is left when fewer than a name remain is dropped: which
-	 * characters go depends on their count only, not their values. */
-	while (p->len - p->pos < TEMPFILE_NAME_LEN)
-		if (refill(p, token) < 0)
+	do {
+		if (p->pos == POOL_SIZE && refill(p, token) < 0)
 			return -1;
-	memcpy(out, p->chars + p->pos, TEMPFILE_NAME_LEN);
-	p->pos += TEMPFILE_NAME_LEN;
+		memcpy(&r, p->buf + p->pos, sizeof r);
+		p->pos += sizeof r;
+		n = mul_hi_lo(r, NAME_RANGE, &lo);
+	} while (lo < NAME_SKIP);
+	hi4 = n / (NPAIRS * NPAIRS);
+	n %= NPAIRS * NPAIRS;
+	memcpy(out, pairs[hi4 / NPAIRS], 2);
+	memcpy(out + 2, pairs[hi4 % NPAIRS], 2);
+	memcpy(out + 4, pairs[n / NPAIRS], 2);
+	memcpy(out + 6, pairs[n % NPAIRS], 2);
 	return 0;
 }
 
