@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,25 @@ static int remove_made(long n, int flags)
 	return r;
 }
 
+/* For the creates that report no name: every entry goes. */
+static int remove_all(long n)
+{
+	int fd = dup(dir_fd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+	int r = 0;
+
+	(void)n;
+	if (!d)
+		return -1;
+	rewinddir(d); /* the offset is dir_fd's, at the end since last time */
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && unlinkat(dir_fd, e->d_name, 0) < 0)
+			r = -1;
+	closedir(d);
+	return r;
+}
+
 static int done_ready_file(long n) { return remove_ready(n, 0); }
 static int done_ready_dir(long n) { return remove_ready(n, AT_REMOVEDIR); }
 static int done_made_file(long n) { return remove_made(n, 0); }
@@ -115,6 +135,20 @@ static int run_tempfile_mkstempat(long n)
 
 	for (i = 0; i < n; i++) {
 		int fd = tempfile_mkstempat(dir_fd, NULL, NULL, 0, &made[i]);
+
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
+static int run_tempfile_mkstempat_noname(long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		int fd = tempfile_mkstempat(dir_fd, NULL, NULL, 0, NULL);
 
 		if (fd < 0)
 			return -1;
@@ -174,6 +208,8 @@ static const struct bench_case files[] = {
 	  NULL, run_tempfile_mkstemp, done_made_file },
 	{ "tempfile_mkstempat", "tempfile_mkstempat+close", "tempfile_mkstempat",
 	  NULL, run_tempfile_mkstempat, done_made_file },
+	{ "tempfile_mkstempat_noname", "tempfile_mkstempat(name NULL)+close",
+	  "tempfile_mkstempat", NULL, run_tempfile_mkstempat_noname, remove_all },
 	{ "mkostemp", "glibc mkostemp(O_CLOEXEC)+close", "mkostemp",
 	  prep_templates, run_mkostemp, done_made_file },
 };

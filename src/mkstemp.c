@@ -51,30 +51,65 @@ int tfp_check_name(const char *suffix, const char *prefix)
 	                 &slen, &plen);
 }
 
-/* The length of dir if tfp_abspath() would return it unchanged: absolute,
- * no empty, "." or ".." component, no trailing '/' (but "/" itself); else
- * 0.  What a caller usually passes, and tempfile_gettempdir() returns,
- * so that the common case costs one pass and no allocation. */
-static size_t clean_abs_len(const char *dir)
+/* Whether dir, of len > 1 bytes from a '/', is what tfp_abspath() makes of
+ * it: no empty, "." or ".." component, no trailing '/'. */
+static int is_clean(const char *dir, size_t len)
 {
-	const char *p = dir;
+	const char *p = dir, *end = dir + len;
 
-	if (p[0] != '/')
+	if (end[-1] == '/')
 		return 0;
-	if (!p[1])
-		return 1;
-	while (*p) { /* at a '/' */
+	while (p < end) { /* at a '/' */
 		const char *c = p + 1;
 
-		if (!c[0] || c[0] == '/')
-			return 0;
-		if (c[0] == '.' && (!c[1] || c[1] == '/' ||
-		                    (c[1] == '.' && (!c[2] || c[2] == '/'))))
+		if (c[0] == '/' ||
+		    (c[0] == '.' && (!c[1] || c[1] == '/' ||
+		                     (c[1] == '.' && (!c[2] || c[2] == '/')))))
 			return 0;
 		for (p = c + 1; *p && *p != '/'; p++)
 			continue;
 	}
-	return (size_t)(p - dir);
+	return 1;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/* The high bit of every byte of w that is c, and maybe of some above one
+ * that is: a false alarm costs the exact check, never a wrong answer. */
+static uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return (x - ONES) & ~x & (ONES << 7);
+}
+
+/* The length of dir if tfp_abspath() would return it unchanged, else 0.
+ * What callers usually pass, and tempfile_gettempdir() returns: so the
+ * common case costs a strlen() and a pass 8 bytes a step for a '/' before
+ * '/' or '.' ("//", "/./", "/../", or a hidden ".name"), and only such a
+ * path gets the exact check. */
+static size_t clean_abs_len(const char *dir)
+{
+	size_t len, i;
+
+	if (dir[0] != '/')
+		return 0;
+	len = strlen(dir);
+	if (len < 10)
+		return len == 1 || is_clean(dir, len) ? len : 0;
+	for (i = 0;; i += 8) {
+		uint64_t w, next;
+
+		if (i + 9 > len)
+			i = len - 9; /* the last step overlaps the one before */
+		memcpy(&w, dir + i, sizeof w);
+		memcpy(&next, dir + i + 1, sizeof next);
+		/* '.' | 1 == '/': one test finds both after a '/'. */
+		if (bytes_eq(w, '/') & bytes_eq(next | ONES, '/'))
+			return is_clean(dir, len) ? len : 0;
+		if (i + 9 == len)
+			return dir[len - 1] == '/' ? 0 : len;
+	}
 }
 
 int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
