@@ -22,7 +22,7 @@
  * by Lemire's multiply-and-skip ("Fast random integer generation in an
  * interval", 2019): of r * 37^8, the high 64 bits are the number, uniform
  * once the products whose low 64 bits fall below 2^64 mod 37^8 (one in
- * four million) are skipped.  No division a character, and 8 bytes a name. */
+ * six million) are skipped.  No division a character, and 8 bytes a name. */
 #define NAME_RANGE UINT64_C(3512479453921) /* 37^8 */
 #define NAME_SKIP ((uint64_t)-NAME_RANGE % NAME_RANGE)
 _Static_assert(TEMPFILE_NAME_LEN == 8, "draw() writes four pairs");
