@@ -87,6 +87,7 @@ static int run_private(long n)
 	return draw(private_names, n);
 }
 
+#if (defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)) || defined(HAVE_ARC4RANDOM_BUF)
 /* Eight characters from 8 bytes at a time, asking again for those
  * skipped: the obvious generator with no buffer. */
 static __attribute__((noinline)) int per_name(char *out, int (*fill)(unsigned char *b, size_t n))
@@ -116,6 +117,7 @@ static int run_per_name(long n, int (*fill)(unsigned char *b, size_t n))
 	}
 	return 0;
 }
+#endif
 
 #if defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)
 static int fill_getrandom(unsigned char *b, size_t n)
