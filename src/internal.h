@@ -169,6 +169,11 @@ int tfp_check_name(const char *suffix, const char *prefix);
  * failure; on success t->buf must be freed. */
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir);
+/* The same, built in space (size bytes) where it fits, else malloc()ed:
+ * t->buf must be freed if it is not space.  space NULL: always malloc()ed. */
+int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
+                         const char *suffix, const char *prefix, const char *dir,
+                         int use_default_dir);
 
 /* tfp_unique() with a create function that takes an int. */
 int tfp_create_unique(int dirfd, struct tfp_template *t,

@@ -11,59 +11,155 @@
 # define NAME_MAX 255
 #endif
 
-int tfp_check_name(const char *suffix, const char *prefix)
+/* The length of an affix, or -1 with EINVAL if it holds a '/': one pass,
+ * cheaper than strchr() and strlen() for the few bytes an affix has. */
+static ssize_t affix_len(const char *s)
 {
-	if (tfp_check_affix(prefix) < 0 || tfp_check_affix(suffix) < 0)
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '/') {
+			errno = EINVAL;
+			return -1;
+		}
+	return p - s;
+}
+
+/* Both lengths, after the checks tfp_check_name() documents. */
+static int name_lens(const char *suffix, const char *prefix, size_t *slen, size_t *plen)
+{
+	ssize_t p = affix_len(prefix), s;
+
+	if (p < 0 || (s = affix_len(suffix)) < 0)
 		return -1;
 	/* The file system would say so too, but only after a failed call,
 	 * and O_TMPFILE would not say so at all. */
-	if (strlen(prefix ? prefix : tempfile_gettempprefix()) + TEMPFILE_NAME_LEN +
-	    strlen(suffix ? suffix : "") > NAME_MAX) {
+	if ((size_t)p + TEMPFILE_NAME_LEN + (size_t)s > NAME_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	*plen = (size_t)p;
+	*slen = (size_t)s;
 	return 0;
 }
 
-int tfp_template_init(struct tfp_template *t, const char *suffix,
-                      const char *prefix, const char *dir, int use_default_dir)
+int tfp_check_name(const char *suffix, const char *prefix)
 {
-	size_t plen, slen, dlen = 0;
+	size_t slen, plen;
+
+	return name_lens(suffix ? suffix : "", prefix ? prefix : tempfile_gettempprefix(),
+	                 &slen, &plen);
+}
+
+/* Whether dir, of len > 1 bytes from a '/', is what tfp_abspath() makes of
+ * it: no empty, "." or ".." component, no trailing '/'. */
+static int is_clean(const char *dir, size_t len)
+{
+	const char *p = dir, *end = dir + len;
+
+	if (end[-1] == '/')
+		return 0;
+	while (p < end) { /* at a '/' */
+		const char *c = p + 1;
+
+		if (c[0] == '/' ||
+		    (c[0] == '.' && (!c[1] || c[1] == '/' ||
+		                     (c[1] == '.' && (!c[2] || c[2] == '/')))))
+			return 0;
+		for (p = c + 1; *p && *p != '/'; p++)
+			continue;
+	}
+	return 1;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/* The high bit of every byte of w that is c, and maybe of some above one
+ * that is: a false alarm costs the exact check, never a wrong answer. */
+static uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return (x - ONES) & ~x & (ONES << 7);
+}
+
+/* The length of dir if tfp_abspath() would return it unchanged, else 0.
+ * What callers usually pass, and tempfile_gettempdir() returns: so the
+ * common case costs a strlen() and a pass 8 bytes a step for a '/' before
+ * '/' or '.' ("//", "/./", "/../", or a hidden ".name"), and only such a
+ * path gets the exact check. */
+static size_t clean_abs_len(const char *dir)
+{
+	size_t len, i;
+
+	if (dir[0] != '/')
+		return 0;
+	len = strlen(dir);
+	if (len < 10)
+		return len == 1 || is_clean(dir, len) ? len : 0;
+	for (i = 0;; i += 8) {
+		uint64_t w, next;
+
+		if (i + 9 > len)
+			i = len - 9; /* the last step overlaps the one before */
+		memcpy(&w, dir + i, sizeof w);
+		memcpy(&next, dir + i + 1, sizeof next);
+		/* '.' | 1 == '/': one test finds both after a '/'. */
+		if (bytes_eq(w, '/') & bytes_eq(next | ONES, '/'))
+			return is_clean(dir, len) ? len : 0;
+		if (i + 9 == len)
+			return dir[len - 1] == '/' ? 0 : len;
+	}
+}
+
+int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
+                         const char *suffix, const char *prefix, const char *dir,
+                         int use_default_dir)
+{
+	size_t plen, slen, dlen = 0, total;
 	char *absdir = NULL;
+	int slash = 0;
 
 	if (!prefix)
 		prefix = tempfile_gettempprefix();
-	if (tfp_check_name(suffix, prefix) < 0)
-		return -1;
 	if (!suffix)
 		suffix = "";
-	plen = strlen(prefix);
-	slen = strlen(suffix);
+	if (name_lens(suffix, prefix, &slen, &plen) < 0)
+		return -1;
 	if (!dir && use_default_dir && !(dir = tempfile_gettempdir()))
 		return -1;
 	/* The file is created at the absolute path it is reported by. */
-	if (dir) {
-		if (!(absdir = tfp_abspath(dir)))
+	if (dir && !(dlen = clean_abs_len(dir))) {
+		if (!(dir = absdir = tfp_abspath(dir)))
 			return -1;
-		dlen = strlen(absdir);
-		if (absdir[dlen - 1] != '/')
-			absdir[dlen++] = '/'; /* overwrites the NUL; length kept */
+		dlen = strlen(dir);
 	}
-	t->buf = malloc(dlen + plen + TEMPFILE_NAME_LEN + slen + 1);
+	if (dlen)
+		slash = dir[dlen - 1] != '/';
+	total = dlen + (size_t)slash + plen + TEMPFILE_NAME_LEN + slen + 1;
+	t->buf = space && total <= size ? space : malloc(total);
 	if (!t->buf) {
 		free(absdir);
 		errno = ENOMEM;
 		return -1;
 	}
 	if (dlen)
-		memcpy(t->buf, absdir, dlen);
+		memcpy(t->buf, dir, dlen);
 	free(absdir);
+	if (slash)
+		t->buf[dlen++] = '/';
 	memcpy(t->buf + dlen, prefix, plen);
 	t->name_off = dlen + plen;
 	memset(t->buf + t->name_off, 'X', TEMPFILE_NAME_LEN);
 	memcpy(t->buf + t->name_off + TEMPFILE_NAME_LEN, suffix, slen + 1);
 	t->name = t->buf + dlen;
 	return 0;
+}
+
+int tfp_template_init(struct tfp_template *t, const char *suffix,
+                      const char *prefix, const char *dir, int use_default_dir)
+{
+	return tfp_template_init_in(t, NULL, 0, suffix, prefix, dir, use_default_dir);
 }
 
 /* For the callers whose create functions take an int. */

@@ -29,20 +29,27 @@ int tfp_unique(int dirfd, struct tfp_template *t,
 	return -1;
 }
 
+/* Room on the stack for the paths of callers that want no copy: most
+ * paths fit, and a longer one costs a malloc() as every path did once. */
+#define PATH_SPACE 256
+
 int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
                      const char *dir, int path_api,
                      int (*create)(int dirfd, const char *path, void *arg),
                      void *arg, char **out)
 {
 	struct tfp_template t;
+	char space[PATH_SPACE];
 	int r;
 
-	if (tfp_template_init(&t, suffix, prefix, path_api ? dir : NULL, path_api) < 0)
+	/* With out, the path is built where the caller will own it. */
+	if (tfp_template_init_in(&t, out ? NULL : space, sizeof space, suffix, prefix,
+	                         path_api ? dir : NULL, path_api) < 0)
 		return -1;
 	r = tfp_unique(dirfd, &t, create, arg);
 	if (r >= 0 && out)
 		*out = t.buf;
-	else
+	else if (t.buf != space)
 		free(t.buf);
 	return r;
 }

@@ -90,6 +90,50 @@ START_TEST(test_chi_square)
 }
 END_TEST
 
+/* The same for each position alone (36 degrees of freedom, 1e-5 above 90)
+ * and for each pair of neighbours (1368, 1e-9 above 1690): a name is made
+ * of digits and pairs of one draw, so a skew or a dependence between
+ * places would hide from the test above. */
+START_TEST(test_chi_square_positions)
+{
+	const long n = 100000;
+	static long single[TEMPFILE_NAME_LEN][37], pair[TEMPFILE_NAME_LEN - 1][37 * 37];
+	tempfile_names *names = tempfile_names_new();
+	char buf[NAME_SIZE];
+	long i;
+	int j, k;
+
+	memset(single, 0, sizeof single);
+	memset(pair, 0, sizeof pair);
+	for (i = 0; i < n; i++) {
+		int d[TEMPFILE_NAME_LEN];
+
+		ck_assert_int_eq(tempfile_names_next(names, buf, sizeof buf), 0);
+		for (j = 0; j < TEMPFILE_NAME_LEN; j++) {
+			d[j] = (int)(strchr(CHARSET, buf[j]) - CHARSET);
+			single[j][d[j]]++;
+			if (j > 0)
+				pair[j - 1][d[j - 1] * 37 + d[j]]++;
+		}
+	}
+	for (j = 0; j < TEMPFILE_NAME_LEN; j++) {
+		double e = (double)n / 37, chi2 = 0;
+
+		for (k = 0; k < 37; k++)
+			chi2 += (single[j][k] - e) * (single[j][k] - e) / e;
+		ck_assert_msg(chi2 < 90, "position %d: chi-square %.1f", j, chi2);
+	}
+	for (j = 0; j < TEMPFILE_NAME_LEN - 1; j++) {
+		double e = (double)n / (37 * 37), chi2 = 0;
+
+		for (k = 0; k < 37 * 37; k++)
+			chi2 += (pair[j][k] - e) * (pair[j][k] - e) / e;
+		ck_assert_msg(chi2 < 1690, "positions %d-%d: chi-square %.1f", j, j + 1, chi2);
+	}
+	tempfile_names_free(names);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
 	tempfile_names *names = tempfile_names_new();
@@ -240,6 +284,7 @@ static Suite *namegen_suite(void)
 	tcase_add_test(tc, test_format);
 	tcase_add_loop_test(tc, test_unique, 0, 2);
 	tcase_add_test(tc, test_chi_square);
+	tcase_add_test(tc, test_chi_square_positions);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_shared_is_one_object);
 	tcase_add_loop_test(tc, test_fork_diverges, 0, 2 * TU_N_WAYS);
