@@ -66,21 +66,21 @@ static int check_reopened(tempfile *tf)
 	char buf[32];
 	int fd = tempfile_reopen(tf, O_RDWR), fl;
 
-	TU_REQ(fd > STDERR_FILENO);
-	TU_REQ(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	REQ(fd > STDERR_FILENO);
+	REQ(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	fl = fcntl(fd, F_GETFL);
-	TU_REQ((fl & O_ACCMODE) == O_RDWR && !(fl & (O_APPEND | O_NONBLOCK)));
-	TU_REQ(same_file(tf, fd));
-	TU_REQ(lseek(fd, 0, SEEK_CUR) == 0);
-	TU_REQ(read(fd, buf, sizeof buf) == 11 && memcmp(buf, "hello world", 11) == 0);
-	TU_REQ(pwrite(fd, "J", 1, 0) == 1);
-	TU_REQ(tempfile_seek(tf, 0, SEEK_CUR) == 11);
-	TU_REQ(tempfile_seek(tf, 0, SEEK_SET) == 0);
-	TU_REQ(tempfile_read(tf, buf, sizeof buf) == 11 && memcmp(buf, "Jello world", 11) == 0);
-	TU_REQ(lseek(fd, 0, SEEK_CUR) == 11);
+	REQ((fl & O_ACCMODE) == O_RDWR && !(fl & (O_APPEND | O_NONBLOCK)));
+	REQ(same_file(tf, fd));
+	REQ(lseek(fd, 0, SEEK_CUR) == 0);
+	REQ(read(fd, buf, sizeof buf) == 11 && memcmp(buf, "hello world", 11) == 0);
+	REQ(pwrite(fd, "J", 1, 0) == 1);
+	REQ(tempfile_seek(tf, 0, SEEK_CUR) == 11);
+	REQ(tempfile_seek(tf, 0, SEEK_SET) == 0);
+	REQ(tempfile_read(tf, buf, sizeof buf) == 11 && memcmp(buf, "Jello world", 11) == 0);
+	REQ(lseek(fd, 0, SEEK_CUR) == 11);
 	/* Not a dup(): moving one leaves the other. */
-	TU_REQ(lseek(fd, 3, SEEK_SET) == 3 && tempfile_seek(tf, 0, SEEK_CUR) == 11);
-	TU_REQ(close(fd) == 0);
+	REQ(lseek(fd, 3, SEEK_SET) == 3 && tempfile_seek(tf, 0, SEEK_CUR) == 11);
+	REQ(close(fd) == 0);
 	return 0;
 }
 
@@ -90,8 +90,8 @@ static int fill(tempfile *tf)
 {
 	FILE *f = tempfile_stream(tf);
 
-	TU_REQ(tempfile_write(tf, "hello", 5) == 5);
-	TU_REQ(f && fputs(" world", f) >= 0);
+	REQ(tempfile_write(tf, "hello", 5) == 5);
+	REQ(f && fputs(" world", f) >= 0);
 	return 0;
 }
 
@@ -189,31 +189,31 @@ static int reopen_after_swap(void *arg)
 	char *name, *other = tu_join(tu_base, "other"), buf[16];
 	int fd;
 
-	TU_REQ(tf && tempfile_write(tf, "mine", 4) == 4);
+	REQ(tf && tempfile_write(tf, "mine", 4) == 4);
 	name = strdup(tempfile_name(tf));
 	tu_write_file(other, "theirs");
 	switch (how) {
-	case REMOVED: TU_REQ(unlink(name) == 0); break;
-	case RENAMED_OVER: TU_REQ(rename(other, name) == 0); break;
-	case SYMLINK: TU_REQ(unlink(name) == 0 && symlink(other, name) == 0); break;
-	case FIFO: TU_REQ(unlink(name) == 0 && mkfifo(name, 0600) == 0); break;
-	case DIRECTORY: TU_REQ(unlink(name) == 0 && mkdir(name, 0700) == 0); break;
-	case HARDLINK_OTHER: TU_REQ(unlink(name) == 0 && link(other, name) == 0); break;
+	case REMOVED: REQ(unlink(name) == 0); break;
+	case RENAMED_OVER: REQ(rename(other, name) == 0); break;
+	case SYMLINK: REQ(unlink(name) == 0 && symlink(other, name) == 0); break;
+	case FIFO: REQ(unlink(name) == 0 && mkfifo(name, 0600) == 0); break;
+	case DIRECTORY: REQ(unlink(name) == 0 && mkdir(name, 0700) == 0); break;
+	case HARDLINK_OTHER: REQ(unlink(name) == 0 && link(other, name) == 0); break;
 	}
 	/* O_WRONLY: a FIFO without a reader would block an open() forever. */
 	fd = tempfile_reopen(tf, how == FIFO ? O_WRONLY : O_RDWR);
-	TU_REQ(fd > STDERR_FILENO && same_file(tf, fd));
+	REQ(fd > STDERR_FILENO && same_file(tf, fd));
 	if (how != FIFO)
-		TU_REQ(pread(fd, buf, sizeof buf, 0) == 4 && memcmp(buf, "mine", 4) == 0);
-	TU_REQ(pwrite(fd, "M", 1, 0) == 1);
-	TU_REQ(tempfile_seek(tf, 0, SEEK_SET) == 0 && tempfile_read(tf, buf, 4) == 4);
-	TU_REQ(memcmp(buf, "Mine", 4) == 0);
+		REQ(pread(fd, buf, sizeof buf, 0) == 4 && memcmp(buf, "mine", 4) == 0);
+	REQ(pwrite(fd, "M", 1, 0) == 1);
+	REQ(tempfile_seek(tf, 0, SEEK_SET) == 0 && tempfile_read(tf, buf, 4) == 4);
+	REQ(memcmp(buf, "Mine", 4) == 0);
 	if (how == DIRECTORY)
-		TU_REQ(rmdir(name) == 0);
+		REQ(rmdir(name) == 0);
 	else
-		TU_REQ(unlink(name) == 0 || errno == ENOENT);
+		REQ(unlink(name) == 0 || errno == ENOENT);
 	unlink(other);
-	TU_REQ(tempfile_close(tf) == 0);
+	REQ(tempfile_close(tf) == 0);
 	close(fd);
 	free(name);
 	free(other);
@@ -254,16 +254,16 @@ static int reopen_read_only(const char *dir, int no_proc)
 	for (kind = 0; kind < KINDS; kind++) {
 		tempfile *tf = make(kind, dir);
 
-		TU_REQ(tf && tempfile_write(tf, "ro", 2) == 2);
-		TU_REQ(fchmod(tempfile_fileno(tf), 0400) == 0);
+		REQ(tf && tempfile_write(tf, "ro", 2) == 2);
+		REQ(fchmod(tempfile_fileno(tf), 0400) == 0);
 		errno = 0;
-		TU_REQ(tempfile_reopen(tf, O_RDWR) == -1);
-		TU_REQ(errno == (no_proc && kind != NAMED ? ENOTSUP : EACCES));
+		REQ(tempfile_reopen(tf, O_RDWR) == -1);
+		REQ(errno == (no_proc && kind != NAMED ? ENOTSUP : EACCES));
 		fd = tempfile_reopen(tf, O_RDONLY);
-		TU_REQ(no_proc && kind != NAMED ? fd == -1 : fd > STDERR_FILENO);
+		REQ(no_proc && kind != NAMED ? fd == -1 : fd > STDERR_FILENO);
 		if (fd >= 0)
 			close(fd);
-		TU_REQ(tempfile_close(tf) == 0);
+		REQ(tempfile_close(tf) == 0);
 	}
 	return 0;
 }
@@ -276,17 +276,17 @@ static int reopen_as_nobody(void *dir)
 	for (kind = 0; kind < KINDS; kind++) {
 		tempfile *tf = make(kind, dir);
 
-		TU_REQ(tf && fill(tf) == 0);
-		TU_REQ(check_reopened(tf) == 0);
+		REQ(tf && fill(tf) == 0);
+		REQ(check_reopened(tf) == 0);
 		if (kind == NAMED) {
 			/* The name now someone else's file: through /proc. */
-			TU_REQ(unlink(tempfile_name(tf)) == 0);
+			REQ(unlink(tempfile_name(tf)) == 0);
 			tu_write_file(tempfile_name(tf), "a newcomer");
-			TU_REQ(tempfile_seek(tf, 0, SEEK_SET) == 0 && tempfile_write(tf, "h", 1) == 1);
-			TU_REQ(tempfile_seek(tf, 11, SEEK_SET) == 11);
-			TU_REQ(check_reopened(tf) == 0);
+			REQ(tempfile_seek(tf, 0, SEEK_SET) == 0 && tempfile_write(tf, "h", 1) == 1);
+			REQ(tempfile_seek(tf, 11, SEEK_SET) == 11);
+			REQ(check_reopened(tf) == 0);
 		}
-		TU_REQ(tempfile_close(tf) == 0);
+		REQ(tempfile_close(tf) == 0);
 	}
 	return reopen_read_only(dir, 0);
 }
@@ -309,28 +309,28 @@ static int reopen_without_proc(void *dir)
 	tempfile *tf;
 	int kind, fd;
 
-	TU_REQ(unshare(CLONE_NEWNS) == 0);
-	TU_REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-	TU_REQ(mount("none", "/proc", "tmpfs", 0, NULL) == 0);
-	TU_REQ(access("/proc/self", F_OK) == -1);
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/proc", "tmpfs", 0, NULL) == 0);
+	REQ(access("/proc/self", F_OK) == -1);
 	for (kind = 0; kind < KINDS; kind++) {
 		tf = make(kind, NULL);
-		TU_REQ(tf && fill(tf) == 0);
+		REQ(tf && fill(tf) == 0);
 		if (kind == NAMED) {
-			TU_REQ(check_reopened(tf) == 0);
+			REQ(check_reopened(tf) == 0);
 		} else {
 			errno = 0;
-			TU_REQ(tempfile_reopen(tf, O_RDWR) == -1 && errno == ENOTSUP);
+			REQ(tempfile_reopen(tf, O_RDWR) == -1 && errno == ENOTSUP);
 		}
-		TU_REQ(tempfile_close(tf) == 0);
+		REQ(tempfile_close(tf) == 0);
 	}
 	tf = make(NAMED, NULL);
-	TU_REQ(tf && unlink(tempfile_name(tf)) == 0);
+	REQ(tf && unlink(tempfile_name(tf)) == 0);
 	tu_write_file(tempfile_name(tf), "a newcomer");
 	errno = 0;
-	TU_REQ((fd = tempfile_reopen(tf, O_RDONLY)) == -1 && errno == ESTALE);
-	TU_REQ(tempfile_close(tf) == 0);
-	TU_REQ(setgroups(0, NULL) == 0 && setgid(TU_NOBODY) == 0 && setuid(TU_NOBODY) == 0);
+	REQ((fd = tempfile_reopen(tf, O_RDONLY)) == -1 && errno == ESTALE);
+	REQ(tempfile_close(tf) == 0);
+	REQ(setgroups(0, NULL) == 0 && setgid(TU_NOBODY) == 0 && setuid(TU_NOBODY) == 0);
 	return reopen_read_only(dir, 1);
 }
 
@@ -377,8 +377,8 @@ static int reopen_thread_table(void *arg)
 	void *ret;
 
 	(void)arg;
-	TU_REQ(pthread_create(&t, NULL, reopen_in_own_table, NULL) == 0);
-	TU_REQ(pthread_join(t, &ret) == 0);
+	REQ(pthread_create(&t, NULL, reopen_in_own_table, NULL) == 0);
+	REQ(pthread_join(t, &ret) == 0);
 	/* 1 unshare, 2 make, 3 unlink, 4 reopen, 5 close failed */
 	return (int)(intptr_t)ret;
 }
@@ -399,19 +399,19 @@ static int reopen_no_descriptors(void *arg)
 
 	(void)arg;
 	for (kind = 0; kind < KINDS; kind++) {
-		TU_REQ((tf[kind] = make(kind, NULL)) && fill(tf[kind]) == 0);
-		TU_REQ(tempfile_fileno(tf[kind]) >= 0);
+		REQ((tf[kind] = make(kind, NULL)) && fill(tf[kind]) == 0);
+		REQ(tempfile_fileno(tf[kind]) >= 0);
 	}
-	TU_REQ((fd = dup(0)) >= 0);
+	REQ((fd = dup(0)) >= 0);
 	close(fd);
 	rl.rlim_cur = rl.rlim_max = (rlim_t)fd;
-	TU_REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
 	for (kind = 0; kind < KINDS; kind++) {
 		errno = 0;
-		TU_REQ(tempfile_reopen(tf[kind], O_RDONLY) == -1 && errno == EMFILE);
+		REQ(tempfile_reopen(tf[kind], O_RDONLY) == -1 && errno == EMFILE);
 	}
 	for (kind = 0; kind < KINDS; kind++)
-		TU_REQ(tempfile_close(tf[kind]) == 0);
+		REQ(tempfile_close(tf[kind]) == 0);
 	return 0;
 }
 
@@ -430,7 +430,7 @@ static int reopen_stdio_closed(void *arg)
 	for (kind = 0; kind < KINDS; kind++) {
 		tempfile *tf = make(kind, NULL);
 
-		TU_REQ(tf);
+		REQ(tf);
 		close(STDIN_FILENO);
 		close(STDOUT_FILENO);
 		close(STDERR_FILENO);
@@ -535,9 +535,9 @@ static int keep_then_end(void *arg)
 	tempfile *tf = tempfile_named(NULL, NULL, NULL, flags);
 	tempfile_dir *d = tempfile_dir_new(NULL, NULL, NULL, flags);
 
-	TU_REQ(tf && d);
+	REQ(tf && d);
 	if (how & 1)
-		TU_REQ(tempfile_keep(tf) == 0 && tempfile_dir_keep(d) == 0);
+		REQ(tempfile_keep(tf) == 0 && tempfile_dir_keep(d) == 0);
 	if (how & 4)
 		raise(SIGTERM);
 	exit(0);

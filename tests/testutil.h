@@ -53,16 +53,6 @@ int tu_default_signals(void);
  * what fn returned (its exit status), or 100 + signal if it was killed. */
 int tu_run(int (*fn)(void *), void *arg, int as_nobody);
 
-/* For code that runs in child processes (tu_run), where ck_assert cannot
- * report: says what failed and makes the child's status non-zero. */
-#define TU_REQ(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: %s failed (errno: %s)\n", __FILE__, \
-		        __LINE__, #cond, strerror(errno)); \
-		return 1; \
-	} \
-} while (0)
-
 /* malloc()ed "dir/name"; never NULL. */
 char *tu_join(const char *dir, const char *name);
 
