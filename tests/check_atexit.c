@@ -509,6 +509,7 @@ START_TEST(test_fork_while_registering)
 }
 END_TEST
 
+#ifdef TF_SHARED_LIBRARY /* only a shared library can be unloaded */
 /* ---- dlclose() leaves the library loaded ---- */
 
 static int dlclose_child(void *arg)
@@ -551,6 +552,8 @@ START_TEST(test_dlclose)
 	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
+#endif
+
 
 /* ---- A busy entry does not hold up the others ---- */
 
