@@ -4,7 +4,6 @@
 #include "testutil.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -330,7 +329,7 @@ static int reopen_without_proc(void *dir)
 	errno = 0;
 	REQ((fd = tempfile_reopen(tf, O_RDONLY)) == -1 && errno == ESTALE);
 	REQ(tempfile_close(tf) == 0);
-	REQ(setgroups(0, NULL) == 0 && setgid(TU_NOBODY) == 0 && setuid(TU_NOBODY) == 0);
+	REQ(tu_drop_to_nobody() == 0);
 	return reopen_read_only(dir, 1);
 }
 

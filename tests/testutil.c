@@ -133,9 +133,29 @@ void __gcov_dump(void); /* libgcov's, found by configure */
 void tu_exit(int status)
 {
 #ifdef HAVE___GCOV_DUMP
+	/* Back to root, whose .gcda files these are (tu_drop_to_nobody()). */
+	if (geteuid() != 0)
+		(void)!seteuid(0);
 	__gcov_dump();
 #endif
 	_exit(status);
+}
+
+int tu_drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) < 0)
+		return -1;
+#ifdef HAVE___GCOV_DUMP
+	/* The kernel checks the effective IDs and capabilities, which this
+	 * empties; root stays only the saved set-user-ID, for tu_exit(). */
+	if (setresgid(TU_NOBODY, TU_NOBODY, TU_NOBODY) < 0)
+		return -1;
+	return setresuid(TU_NOBODY, TU_NOBODY, 0);
+#else
+	if (setgid(TU_NOBODY) < 0)
+		return -1;
+	return setuid(TU_NOBODY);
+#endif
 }
 
 int tu_run(int (*fn)(void *), void *arg, int as_nobody)
@@ -149,8 +169,7 @@ int tu_run(int (*fn)(void *), void *arg, int as_nobody)
 		 * a child starts from the defaults, as a program would. */
 		if (tu_default_signals() < 0)
 			_exit(98);
-		if (as_nobody && (setgroups(0, NULL) < 0 || setgid(TU_NOBODY) < 0 ||
-		                  setuid(TU_NOBODY) < 0))
+		if (as_nobody && tu_drop_to_nobody() < 0)
 			tu_exit(99);
 		tu_exit(fn(arg));
 	}

@@ -76,6 +76,12 @@ int tu_reap(pid_t *pid, int n, int seconds, int *failed);
  * coverage data when built with --coverage (else _exit() loses it). */
 void tu_exit(int status) __attribute__((noreturn));
 
+/* Makes this process TU_NOBODY (uid, gid, no supplementary groups): 0, or
+ * -1 with errno.  In coverage builds root stays the saved set-user-ID, so
+ * that tu_exit() can write into root's coverage files; permissions are
+ * checked against the effective IDs, with no capability, all the same. */
+int tu_drop_to_nobody(void);
+
 /* Creates or replaces the file path holding s. */
 void tu_write_file(const char *path, const char *s);
 
