@@ -765,6 +765,147 @@ START_TEST(test_unsearchable_as_nobody)
 }
 END_TEST
 
+/* ---- The helpers underneath: levels.c and dirfd.c ---- */
+
+/* Without mapped memory the records wrap at 8: the deepest 8 stay, the
+ * shallower ones are reported lost (NULL), and a reset finds none lost. */
+START_TEST(test_levels_wrap)
+{
+	struct tfp_levels lv;
+	size_t d;
+
+	tfp_levels_no_map = 1;
+	tfp_levels_init(&lv);
+	ck_assert_ptr_eq(tfp_levels_at(&lv, 0), &lv.top);
+	ck_assert_ptr_null(tfp_levels_push(&lv, 0));
+	for (d = 1; d <= 20; d++)
+		tfp_levels_push(&lv, d)->resume = (off_t)d;
+	ck_assert_int_eq(lv.mapped, 0);
+	ck_assert_ptr_null(tfp_levels_at(&lv, 12));
+	for (d = 13; d <= 20; d++)
+		ck_assert_int_eq(tfp_levels_at(&lv, d)->resume, (off_t)d);
+	/* Once wrapped, no more growing is tried, even deeper. */
+	ck_assert_ptr_nonnull(tfp_levels_push(&lv, 21));
+	ck_assert_ptr_null(tfp_levels_at(&lv, 13));
+	tfp_levels_reset(&lv);
+	ck_assert_ptr_nonnull(tfp_levels_at(&lv, 1));
+	tfp_levels_free(&lv);
+	tfp_levels_no_map = 0;
+}
+END_TEST
+
+/* With memory, records move into a mapping as they outgrow the structure
+ * and keep what they held; none is lost however deep. */
+START_TEST(test_levels_grow)
+{
+	struct tfp_levels lv;
+	size_t d;
+
+	tfp_levels_init(&lv);
+	for (d = 1; d <= 3000; d++)
+		tfp_levels_push(&lv, d)->kept = d;
+	ck_assert_uint_gt(lv.mapped, 0);
+	ck_assert_int_eq(lv.wraps, 0);
+	for (d = 1; d <= 3000; d++)
+		ck_assert_uint_eq(tfp_levels_at(&lv, d)->kept, d);
+	tfp_levels_free(&lv);
+	ck_assert_uint_eq(lv.mapped, 0);
+}
+END_TEST
+
+/* The mount-id fallback rmtree uses where statx() cannot say: a bind
+ * mount of a directory of the same file system is another mount, a plain
+ * subdirectory is not, and a name that is not there cannot say (0). */
+static int mount_point_at_child(void *arg)
+{
+	const char *base = arg;
+	int fd;
+
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ((fd = open_dir(AT_FDCWD, base)) >= 0);
+	REQ(mkdirat(fd, "plain", 0700) == 0 && mkdirat(fd, "bound", 0700) == 0);
+	REQ(fchdir(fd) == 0 && mount("plain", "bound", NULL, MS_BIND, NULL) == 0);
+	REQ(tfp_mount_point_at(fd, "plain") == 0);
+	REQ(tfp_mount_point_at(fd, "bound") == 1);
+	REQ(tfp_mount_point_at(fd, "missing") == 0);
+	REQ(umount("bound") == 0 && chdir("/") == 0);
+	REQ(unlinkat(fd, "plain", AT_REMOVEDIR) == 0 && unlinkat(fd, "bound", AT_REMOVEDIR) == 0);
+	close(fd);
+	return 0;
+}
+
+START_TEST(test_mount_point_at)
+{
+	ck_assert_int_eq(tu_run(mount_point_at_child, tu_base, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* A directory whose file system gives no file handle (/proc) has an id by
+ * its inode alone, and matches it; a tree's id matches only its own. */
+START_TEST(test_dir_id_without_handle)
+{
+	struct tfp_dir_id id, other;
+	int fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int tfd = open_dir(AT_FDCWD, tu_base);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(tfd, 0);
+	ck_assert_int_eq(tfp_dir_id_of(fd, &id), 0);
+	ck_assert_uint_eq(id.handle_len, 0);
+	ck_assert(tfp_dir_fd_is(fd, &id));
+	ck_assert_int_eq(tfp_dir_id_of(tfd, &other), 0);
+	ck_assert_uint_gt(other.handle_len, 0);
+	ck_assert(tfp_dir_fd_is(tfd, &other));
+	ck_assert(!tfp_dir_fd_is(fd, &other));
+	ck_assert(!tfp_dir_fd_is(tfd, &id));
+	/* Same inode, another handle (the generation a new inode gets). */
+	other.handle[0] ^= 1;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	close(fd);
+	close(tfd);
+}
+END_TEST
+
+/* As nobody, root's directories cannot be given rwx by any of the ways,
+ * O_PATH or not; the mode stays, and the error is the kernel's EPERM (or
+ * EACCES where the /proc way is off). */
+static int owner_rwx_child(void *arg)
+{
+	const char *dir = arg;
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int pfd = open(dir, TFP_O_PATH | O_CLOEXEC);
+
+	REQ(fd >= 0 && pfd >= 0 && fstat(fd, &st) == 0);
+	errno = 0;
+	REQ(tfp_make_owner_rwx(fd, st.st_mode) == -1 && errno == EPERM);
+	errno = 0;
+	REQ(tfp_make_owner_rwx(pfd, st.st_mode) == -1 && errno == EPERM);
+	tfp_chmod_no_proc = 1;
+	errno = 0;
+	REQ(tfp_make_owner_rwx(pfd, st.st_mode) == -1 && errno == EACCES);
+	tfp_chmod_no_proc = 0;
+	/* Already rwx for its owner: nothing to do, whoever asks. */
+	REQ(tfp_make_owner_rwx(pfd, S_IFDIR | 0700) == 0);
+	REQ(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0555);
+	close(fd);
+	close(pfd);
+	return 0;
+}
+
+START_TEST(test_owner_rwx_refused_as_nobody)
+{
+	char *dir = tu_subdir("roots", 0);
+
+	ck_assert_int_eq(chmod(dir, 0555), 0);
+	ck_assert_int_eq(chmod(tu_base, 0755), 0);
+	ck_assert_int_eq(tu_run(owner_rwx_child, dir, 1), 0);
+	free(dir);
+}
+END_TEST
+
 static Suite *rmtree_suite(void)
 {
 	Suite *s = suite_create("rmtree");
@@ -780,6 +921,11 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_locked_without_proc_as_nobody);
 	tcase_add_test(id, test_parent_renamed);
 	tcase_add_test(id, test_unsearchable_as_nobody);
+	tcase_add_test(id, test_levels_wrap);
+	tcase_add_test(id, test_levels_grow);
+	tcase_add_test(id, test_mount_point_at);
+	tcase_add_test(id, test_dir_id_without_handle);
+	tcase_add_test(id, test_owner_rwx_refused_as_nobody);
 	suite_add_tcase(s, id);
 
 	tcase_add_test(deep, test_wide);
