@@ -765,6 +765,132 @@ START_TEST(test_unsearchable_as_nobody)
 }
 END_TEST
 
+/* ---- What nobody may not remove ---- */
+
+/* root's sticky directory (1777) in a tree of nobody's holds a file of
+ * root's: nobody may enter it but not unlink the file, which stays, with
+ * the directory; all else goes, and the call says EPERM. */
+static tempfile_dir *sticky;
+
+static int sticky_child(void *arg)
+{
+	const char *path = tempfile_dir_name(sticky);
+	int fd;
+
+	(void)arg;
+	errno = 0;
+	REQ(tempfile_dir_cleanup(sticky) == -1 && errno == EPERM);
+	REQ(tu_count_entries(path) == 1);
+	REQ((fd = open_dir(AT_FDCWD, path)) >= 0);
+	REQ(exists_at(fd, "s/f") && tu_count_entries(path) == 1);
+	close(fd);
+	return 0;
+}
+
+START_TEST(test_sticky_as_nobody)
+{
+	char *x = tu_subdir("x", 1);
+	tempfile_dir *d = sticky = tempfile_dir_new(NULL, NULL, x, 0);
+	int top = tempfile_dir_fd(d), s;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(mkdirat(top, "s", 0700), 0);
+	ck_assert_int_ge(s = open_dir(top, "s"), 0);
+	ck_assert_int_eq(put_file(s, "f"), 0);
+	ck_assert_int_eq(fchmod(s, 01777), 0);
+	ck_assert_int_eq(put_file(s, "g"), 0);
+	ck_assert_int_eq(fchownat(s, "g", TU_NOBODY, TU_NOBODY, 0), 0);
+	close(s);
+	ck_assert_int_eq(build_chain(top, 3), 0);
+	ck_assert_int_eq(nftw(tempfile_dir_name(d), to_nobody, 16, FTW_PHYS), 0);
+	ck_assert_int_eq(fchownat(top, "s", 0, 0, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(fchownat(top, "s/f", 0, 0, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(tu_run(sticky_child, NULL, 1), 0);
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert_int_eq(tu_count_entries(x), 0);
+	free(x);
+}
+END_TEST
+
+/* A mount point that nobody cannot open (a tmpfs of nobody's, mode 0000)
+ * is looked at through an O_PATH descriptor, found to be a mount, and left
+ * alone, unopened and unchanged: EBUSY.  (The tree is made in the new
+ * namespace: a descriptor from the old one would not see the mount.) */
+static int locked_mount_child(void *arg)
+{
+	const char *x = arg;
+	tempfile_dir *d;
+	struct stat st;
+	char *m;
+
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ((d = tempfile_dir_new(NULL, NULL, x, 0)) != NULL);
+	m = tu_join(tempfile_dir_name(d), "m");
+	REQ(mkdir(m, 0700) == 0 && put_file(tempfile_dir_fd(d), "f") == 0);
+	REQ(nftw(tempfile_dir_name(d), to_nobody, 16, FTW_PHYS) == 0);
+	REQ(mount("tmpfs", m, "tmpfs", 0, "mode=0000,uid=65534") == 0);
+	REQ(tu_drop_to_nobody() == 0);
+	errno = 0;
+	REQ(tempfile_dir_cleanup(d) == -1 && errno == EBUSY);
+	REQ(lstat(m, &st) == 0 && (st.st_mode & 07777) == 0 && st.st_uid == TU_NOBODY);
+	REQ(tu_count_entries(tempfile_dir_name(d)) == 1);
+	REQ(tempfile_dir_keep(d) == 0 && tempfile_dir_close(d) == 0);
+	free(m);
+	return 0;
+}
+
+START_TEST(test_locked_mount_as_nobody)
+{
+	char *x = tu_subdir("x", 1);
+
+	ck_assert_int_eq(tu_run(locked_mount_child, x, 0), 0);
+	/* The mount went with the child's namespace: the tree is plain. */
+	ck_assert_int_eq(tu_count_entries(x), 1);
+	tu_rmtree(x);
+	free(x);
+}
+END_TEST
+
+/* The top directory itself is root's and unsearchable (0600), nobody's
+ * descriptor on it still reads it: nobody cannot chmod it, nor reach its
+ * parent through it, so it goes by its path.  Empty, it goes, and that is
+ * success; with a file in it, nothing can go: EACCES. */
+static tempfile_dir *root_top;
+
+static int root_top_child(void *arg)
+{
+	const char *path = tempfile_dir_name(root_top);
+	int full = *(int *)arg;
+
+	errno = 0;
+	if (full) {
+		REQ(tempfile_dir_cleanup(root_top) == -1 && errno == EACCES);
+		REQ(exists(path));
+	} else {
+		REQ(tempfile_dir_cleanup(root_top) == 0);
+		REQ(!exists(path));
+	}
+	return 0;
+}
+
+START_TEST(test_root_top_as_nobody)
+{
+	char *x = tu_subdir("x", 1);
+	tempfile_dir *d = root_top = tempfile_dir_new(NULL, NULL, x, 0);
+	int full = _i;
+
+	ck_assert_ptr_nonnull(d);
+	if (full)
+		ck_assert_int_eq(put_file(tempfile_dir_fd(d), "f"), 0);
+	ck_assert_int_eq(fchmod(tempfile_dir_fd(d), 0600), 0);
+	ck_assert_int_eq(tu_run(root_top_child, &full, 1), 0);
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert_int_eq(tu_count_entries(x), 0);
+	free(x);
+}
+END_TEST
+
 /* ---- The helpers underneath: levels.c and dirfd.c ---- */
 
 /* Without mapped memory the records wrap at 8: the deepest 8 stay, the
@@ -810,6 +936,67 @@ START_TEST(test_levels_grow)
 		ck_assert_uint_eq(tfp_levels_at(&lv, d)->kept, d);
 	tfp_levels_free(&lv);
 	ck_assert_uint_eq(lv.mapped, 0);
+}
+END_TEST
+
+/* When the address space is full, the records wrap as without mapping. */
+static int levels_no_memory_child(void *arg)
+{
+	struct tfp_levels lv;
+	struct rlimit old, rl;
+	unsigned long pages;
+	FILE *f = fopen("/proc/self/statm", "r");
+	size_t d;
+	int ok;
+
+	(void)arg;
+	REQ(f && fscanf(f, "%lu", &pages) == 1 && fclose(f) == 0);
+	REQ(getrlimit(RLIMIT_AS, &old) == 0);
+	rl = old;
+	rl.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+	tfp_levels_init(&lv);
+	REQ(setrlimit(RLIMIT_AS, &rl) == 0);
+	for (d = 1; d <= 20; d++)
+		tfp_levels_push(&lv, d)->kept = d;
+	REQ(setrlimit(RLIMIT_AS, &old) == 0);
+	ok = lv.mapped == 0 && lv.wraps && !tfp_levels_at(&lv, 12) &&
+	     tfp_levels_at(&lv, 13)->kept == 13 && tfp_levels_at(&lv, 20)->kept == 20;
+	REQ(ok);
+	tfp_levels_free(&lv);
+	return 0;
+}
+
+START_TEST(test_levels_no_memory)
+{
+	ck_assert_int_eq(tu_run(levels_no_memory_child, NULL, 0), 0);
+}
+END_TEST
+
+/* The getdents64 reader on what is no directory: lseek() refuses a pipe,
+ * getdents64() a regular file. */
+START_TEST(test_dirents_not_a_directory)
+{
+	struct tfp_dirents it;
+	const char *name;
+	char *path = tu_join(tu_base, "file");
+	int p[2], fd, maybe_dir;
+
+	ck_assert_int_eq(pipe(p), 0);
+	errno = 0;
+	ck_assert_int_eq(tfp_dirents_open(&it, p[0], 0), -1);
+	ck_assert_int_eq(errno, ESPIPE);
+	tu_write_file(path, "x");
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_CLOEXEC), 0);
+	ck_assert_int_eq(tfp_dirents_open(&it, fd, 0), 0);
+	errno = 0;
+	ck_assert_int_eq(tfp_dirents_next(&it, &name, &maybe_dir), -1);
+	ck_assert_int_eq(errno, ENOTDIR);
+	tfp_dirents_close(&it);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
 }
 END_TEST
 
@@ -921,8 +1108,15 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_locked_without_proc_as_nobody);
 	tcase_add_test(id, test_parent_renamed);
 	tcase_add_test(id, test_unsearchable_as_nobody);
+	tcase_add_test(id, test_sticky_as_nobody);
+	tcase_add_test(id, test_locked_mount_as_nobody);
+	tcase_add_loop_test(id, test_root_top_as_nobody, 0, 2);
 	tcase_add_test(id, test_levels_wrap);
 	tcase_add_test(id, test_levels_grow);
+	tcase_add_test(id, test_levels_no_memory);
+#if HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64 /* the getdents64 backend */
+	tcase_add_test(id, test_dirents_not_a_directory);
+#endif
 	tcase_add_test(id, test_mount_point_at);
 	tcase_add_test(id, test_dir_id_without_handle);
 	tcase_add_test(id, test_owner_rwx_refused_as_nobody);
