@@ -561,6 +561,162 @@ START_TEST(test_signal_during_copy)
 }
 END_TEST
 
+/* A refused NOCLOBBER|PRESERVE persist leaves tf's file as it was: the
+ * owner and mode it took from the target for the rename go back. */
+START_TEST(test_noclobber_preserve_undone)
+{
+	char *path = target("theirs");
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	struct stat st;
+
+	ck_assert_ptr_nonnull(tf);
+	tu_write_file(path, "theirs");
+	ck_assert_int_eq(chown(path, TU_NOBODY, TU_NOBODY), 0);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_persist(tf, path, TEMPFILE_NOCLOBBER | TEMPFILE_PRESERVE), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(fstat(tempfile_fileno(tf), &st), 0);
+	ck_assert_uint_eq(st.st_uid, getuid());
+	ck_assert_uint_eq(st.st_gid, getgid());
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	tu_assert_file(path, "theirs");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(path);
+}
+END_TEST
+
+/* After closefd, to another file system: the copy is made from the file
+ * the name still leads to, and the name is what tf keeps; close keeps the
+ * copy and removes the temporary name. */
+START_TEST(test_closed_across_file_systems)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *path, *old;
+
+	if (!tu_other_fs)
+		ck_abort_msg("no /dev/shm to persist across");
+	path = tu_join(tu_other_fs, "copied");
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_write(tf, "closed", 6), 6);
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	ck_assert_int_eq(tempfile_persist(tf, path, 0), 0);
+	ck_assert_str_eq(tempfile_name(tf), path);
+	tu_assert_file(path, "closed");
+	ck_assert_int_eq(access(old, F_OK), -1);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(path, "closed");
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	free(old);
+	free(path);
+}
+END_TEST
+
+/* tempfile_cleanup_all() removed the temporary name, and then:
+ *  0: someone made a file there: persist still places tf's data (by copy)
+ *     and leaves the newcomer alone, as close does;
+ *  1: tf's file was linked back there: the name leads to it, but it is the
+ *     cleanup's, gone: no rename, ENOENT, and the link stays where it is. */
+START_TEST(test_after_cleanup_all)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT);
+	char *path = target("saved"), *spare = target("spare"), *old;
+
+	ck_assert_ptr_nonnull(tf);
+	old = strdup(tempfile_name(tf));
+	ck_assert_int_eq(tempfile_write(tf, "data", 4), 4);
+	ck_assert_int_eq(link(old, spare), 0);
+	tempfile_cleanup_all();
+	ck_assert_int_eq(access(old, F_OK), -1);
+	if (_i == 0) {
+		tu_write_file(old, "newcomer");
+		ck_assert_int_eq(tempfile_persist(tf, path, 0), 0);
+		tu_assert_file(path, "data");
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(unlink(spare), 0);
+	} else {
+		ck_assert_int_eq(rename(spare, old), 0);
+		errno = 0;
+		ck_assert_int_eq(tempfile_persist(tf, path, 0), -1);
+		ck_assert_int_eq(errno, ENOENT);
+		ck_assert_int_eq(access(path, F_OK), -1);
+	}
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(old, _i == 0 ? "newcomer" : "data");
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	free(old);
+	free(spare);
+	free(path);
+}
+END_TEST
+
+/* Targets that name no file: "" (ENOENT), a directory with a trailing
+ * '/' (EISDIR), through a link whose text ends in '/' (EISDIR) or leads
+ * into a missing directory (ENOENT).  tf stays as it was. */
+START_TEST(test_targets_that_are_no_file)
+{
+	tempfile *tf = make(_i);
+	char *dir = tu_subdir("d", 0), *slash, *l1 = target("l1"), *l2 = target("l2");
+	const char *bad[] = { "", NULL, l1, l2 };
+	const int want[] = { ENOENT, EISDIR, EISDIR, ENOENT };
+	size_t i;
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_ge(asprintf(&slash, "%s/", dir), 0);
+	bad[1] = slash;
+	ck_assert_int_eq(symlink("d/", l1), 0);
+	ck_assert_int_eq(symlink("missing/x", l2), 0);
+	ck_assert_int_eq(tempfile_write(tf, "kept", 4), 4);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		errno = 0;
+		ck_assert_int_eq(tempfile_persist(tf, bad[i], TEMPFILE_FOLLOW), -1);
+		ck_assert_msg(errno == want[i], "%s: %s", bad[i], strerror(errno));
+	}
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 3);
+	free(slash);
+	free(dir);
+	free(l1);
+	free(l2);
+}
+END_TEST
+
+/* A link text longer than the first buffer readlink() gets is followed. */
+START_TEST(test_follow_long_link_text)
+{
+	tempfile *tf = make(_i);
+	char *dir = tu_subdir("d", 0), *link = target("long"), *text, *real;
+	struct stat a, b;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(tf);
+	text = malloc(1024);
+	ck_assert_ptr_nonnull(text);
+	for (n = 0; n < 300; n += 2)
+		memcpy(text + n, "./", 2);
+	strcpy(text + n, "d/real");
+	ck_assert_int_eq(symlink(text, link), 0);
+	ck_assert_int_eq(tempfile_write(tf, "far", 3), 3);
+	ck_assert_int_eq(tempfile_persist(tf, link, TEMPFILE_FOLLOW), 0);
+	real = tu_join(dir, "real");
+	tu_assert_file(real, "far");
+	/* The kernel's path, not one shortened by hand: the same file. */
+	ck_assert_int_eq(stat(tempfile_name(tf), &a), 0);
+	ck_assert_int_eq(stat(real, &b), 0);
+	ck_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(real);
+	free(text);
+	free(link);
+	free(dir);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -585,6 +741,11 @@ static Suite *persist_suite(void)
 	tcase_add_test(tc, test_signal_during_copy);
 	tcase_add_test(tc, test_link_noreplace);
 	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
+	tcase_add_test(tc, test_noclobber_preserve_undone);
+	tcase_add_test(tc, test_closed_across_file_systems);
+	tcase_add_loop_test(tc, test_after_cleanup_all, 0, 2);
+	tcase_add_loop_test(tc, test_targets_that_are_no_file, 0, KINDS);
+	tcase_add_loop_test(tc, test_follow_long_link_text, 0, KINDS);
 	suite_add_tcase(s, tc);
 	return s;
 }
