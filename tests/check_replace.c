@@ -7,11 +7,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #ifdef HAVE_ACL
 # include <acl/libacl.h>
@@ -542,6 +545,99 @@ START_TEST(test_small_stack)
 }
 END_TEST
 
+/* A write that fails part way (the file-size limit) fails
+ * tempfile_write_file(): the old file stays whole, no new file is left. */
+static int write_fails_child(void *arg)
+{
+	const char *path = arg;
+	struct rlimit lim = { 16, 16 };
+	char big[64];
+
+	memset(big, 'n', sizeof big);
+	REQ(signal(SIGXFSZ, SIG_IGN) != SIG_ERR && setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	errno = 0;
+	REQ(tempfile_write_file(path, big, sizeof big, 0) == -1 && errno == EFBIG);
+	return 0;
+}
+
+START_TEST(test_write_file_write_fails)
+{
+	char *dir = tu_subdir("d", 0), *path = at(dir, "old");
+
+	use_fallback(_i);
+	tu_write_file(path, "old");
+	ck_assert_int_eq(tu_run(write_fails_child, path, 0), 0);
+	tu_assert_file(path, "old");
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A commit after closefd has no data to place: EBADF, the target stays
+ * as it was, and tf is freed with its file. */
+START_TEST(test_commit_after_closefd)
+{
+	char *path = at(tu_base, "t");
+	tempfile *tf;
+
+	use_fallback(_i);
+	tu_write_file(path, "before");
+	tf = replace_with(path, 0, "after");
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_commit(tf), -1);
+	ck_assert_int_eq(errno, EBADF);
+	tu_assert_file(path, "before");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(path);
+}
+END_TEST
+
+#ifdef HAVE_ACL
+/* Without /proc (an empty tmpfs over it, in a mount namespace of its
+ * own): the default ACL is read by the directory's path, the umask by a
+ * probe file; both still give the new file what open(2) would. */
+static int no_proc_acl_child(void *arg)
+{
+	const char *dir = arg;
+	char *with = at(dir, "acl"), *path = at(with, "f"), *plain = at(dir, "plain");
+	acl_t acl = acl_from_text("u::rwx,g::r-x,o::---,u:65534:rwx,m::rwx");
+	struct stat st;
+
+	REQ(acl && mkdir(with, 0700) == 0 && acl_set_file(with, ACL_TYPE_DEFAULT, acl) == 0);
+	acl_free(acl);
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("tmpfs", "/proc", "tmpfs", 0, NULL) == 0);
+	REQ(access("/proc/self", F_OK) == -1);
+	umask(077);
+	REQ(tempfile_write_file(path, "acl", 3, 0) == 0);
+	REQ(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660);
+	REQ((acl = acl_get_file(path, ACL_TYPE_ACCESS)) != NULL);
+	REQ(acl_entries(acl) == 5);
+	acl_free(acl);
+	umask(027);
+	REQ(tempfile_write_file(plain, "p", 1, 0) == 0);
+	REQ(stat(plain, &st) == 0 && (st.st_mode & 0777) == 0640);
+	REQ(tu_count_entries(dir) == 2 && tu_count_entries(with) == 1);
+	free(with);
+	free(path);
+	free(plain);
+	return 0;
+}
+
+START_TEST(test_default_acl_without_proc)
+{
+	char *dir = tu_subdir("d", 0);
+
+	use_fallback(_i);
+	ck_assert_int_eq(tu_run(no_proc_acl_child, dir, 0), 0);
+	free(dir);
+}
+END_TEST
+#endif
+
 static Suite *replace_suite(void)
 {
 	Suite *s = suite_create("replace");
@@ -567,8 +663,11 @@ static Suite *replace_suite(void)
 	tcase_add_loop_test(tc, test_long_target_name, 0, 2);
 	tcase_add_loop_test(tc, test_relative_path, 0, 2);
 	tcase_add_loop_test(tc, test_small_stack, 0, 2);
+	tcase_add_loop_test(tc, test_write_file_write_fails, 0, 2);
+	tcase_add_loop_test(tc, test_commit_after_closefd, 0, 2);
 #ifdef HAVE_ACL
 	tcase_add_loop_test(tc, test_default_acl, 0, 2);
+	tcase_add_loop_test(tc, test_default_acl_without_proc, 0, 2);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

@@ -458,6 +458,72 @@ START_TEST(test_null_buffer)
 }
 END_TEST
 
+/* closefd(NULL) is EBADF, as for a closed descriptor. */
+START_TEST(test_closefd_null)
+{
+	errno = 0;
+	ck_assert_int_eq(tempfile_closefd(NULL), -1);
+	ck_assert_int_eq(errno, EBADF);
+}
+END_TEST
+
+/* A spool in memory takes any off_t as lseek(2) does, and refuses one
+ * past the largest (EOVERFLOW), its position unchanged. */
+START_TEST(test_spool_seek_overflow)
+{
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, NULL, 0);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_seek(tf, 10, SEEK_SET), 10);
+	errno = 0;
+	ck_assert_int_eq(tempfile_seek(tf, TFP_OFF_MAX, SEEK_CUR), -1);
+	ck_assert_int_eq(errno, EOVERFLOW);
+	ck_assert_int_eq(tempfile_seek(tf, TFP_OFF_MAX - 10, SEEK_CUR), TFP_OFF_MAX);
+	ck_assert(!tempfile_rolled(tf));
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
+/* The program closed the descriptor itself: close says EBADF, and still
+ * removes the file and frees tf. */
+START_TEST(test_close_after_own_close)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(close(tempfile_fileno(tf)), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_close(tf), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* As nobody, in a directory made read-only after the file: close cannot
+ * remove it, says EACCES, and frees tf all the same. */
+static int close_read_only_dir_child(void *arg)
+{
+	const char *dir = arg;
+	tempfile *tf = tempfile_named(NULL, NULL, dir, 0);
+
+	REQ(tf && chmod(dir, 0555) == 0);
+	errno = 0;
+	REQ(tempfile_close(tf) == -1 && errno == EACCES);
+	REQ(tu_count_entries(dir) == 1);
+	return 0;
+}
+
+START_TEST(test_close_read_only_dir_as_nobody)
+{
+	char *dir = tu_subdir("ro", 1);
+
+	ck_assert_int_eq(chown(dir, TU_NOBODY, TU_NOBODY), 0);
+	ck_assert_int_eq(tu_run(close_read_only_dir_child, dir, 1), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	free(dir);
+}
+END_TEST
+
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
@@ -479,6 +545,10 @@ static Suite *wrapper_suite(void)
 	tcase_add_loop_test(tc, test_stream_then_direct, 0, 4);
 	tcase_add_test(tc, test_close_reports_first_error);
 	tcase_add_loop_test(tc, test_null_buffer, 0, 4);
+	tcase_add_test(tc, test_closefd_null);
+	tcase_add_test(tc, test_spool_seek_overflow);
+	tcase_add_test(tc, test_close_after_own_close);
+	tcase_add_test(tc, test_close_read_only_dir_as_nobody);
 	suite_add_tcase(s, tc);
 	return s;
 }
