@@ -144,24 +144,6 @@ int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id)
 	       memcmp(now.handle, id->handle, n) == 0;
 }
 
-/* "/proc/self/fd/N" by hand: snprintf() is not async-signal-safe. */
-static void proc_fd_path(char *buf, int fd)
-{
-	static const char pre[] = "/proc/self/fd/";
-	char digits[3 * sizeof fd];
-	unsigned v = (unsigned)fd;
-	size_t n = 0;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	memcpy(buf, pre, sizeof pre - 1);
-	buf += sizeof pre - 1;
-	while (n)
-		*buf++ = digits[--n];
-	*buf = '\0';
-}
-
 /* fchmodat2(2) (Linux 6.6) with AT_EMPTY_PATH changes the very inode an
  * O_PATH descriptor holds, with no /proc; 0 once the kernel said ENOSYS. */
 static volatile sig_atomic_t have_fchmodat2 = 1;
@@ -188,7 +170,7 @@ static int fchmodat2_fd(int fd, mode_t mode)
  * very inode the descriptor holds, not whatever a path names now. */
 static int chmod_fd(int fd, mode_t mode)
 {
-	char proc[sizeof "/proc/self/fd/" + 3 * sizeof fd];
+	char proc[TFP_PROC_FD_PATH_SIZE];
 
 	if (fchmodat2_fd(fd, mode) == 0 || fchmod(fd, mode) == 0)
 		return 0;
@@ -198,7 +180,7 @@ static int chmod_fd(int fd, mode_t mode)
 		errno = EACCES;
 		return -1;
 	}
-	proc_fd_path(proc, fd);
+	tfp_proc_fd_path(proc, fd);
 	return chmod(proc, mode);
 }
 

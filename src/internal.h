@@ -134,6 +134,15 @@ int tfp_dup_onto(int fd, int target);
 /* close(fd) for failure paths: errno stays the failure's. */
 void tfp_close_keep_errno(int fd);
 
+/* ---- procfd.c ---- */
+
+/* Room for "/proc/thread-self/fd/" and any int. */
+#define TFP_PROC_FD_PATH_SIZE (sizeof "/proc/thread-self/fd/" + 3 * sizeof(int))
+/* The /proc link to the file the calling thread's descriptor fd holds:
+ * /proc/thread-self/fd/N, or /proc/self/fd/N where the kernel has no
+ * thread-self.  Async-signal-safe; keeps errno; fd >= 0. */
+void tfp_proc_fd_path(char buf[TFP_PROC_FD_PATH_SIZE], int fd);
+
 /* ---- path.c ---- */
 
 /* malloc()ed current directory, or NULL with errno. */

@@ -212,11 +212,11 @@ static int place_rename(struct job *j)
  * CAP_DAC_READ_SEARCH; /proc serves everyone else. */
 static int link_fd(int dirfd, const char *name, int fd)
 {
-	char proc[40];
+	char proc[TFP_PROC_FD_PATH_SIZE];
 
 	if (TFP_AT_EMPTY_PATH && linkat(fd, "", dirfd, name, TFP_AT_EMPTY_PATH) == 0)
 		return 0;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	tfp_proc_fd_path(proc, fd);
 	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
 }
 

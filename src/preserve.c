@@ -126,12 +126,12 @@ static int mask_acl(acl_t acl)
  * default ACL: 1, 0 where the directory has none, -1 with errno. */
 static int inherit_acl(int fd, const struct tfp_target *t)
 {
-	char proc[40];
+	char proc[TFP_PROC_FD_PATH_SIZE];
 	acl_t acl;
 	acl_entry_t e;
 	int r;
 
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", t->dirfd);
+	tfp_proc_fd_path(proc, t->dirfd);
 	if (!(acl = acl_get_file(proc, ACL_TYPE_DEFAULT)) && errno == ENOENT)
 		acl = acl_get_file(t->absdir, ACL_TYPE_DEFAULT);
 	if (!acl)

@@ -4,7 +4,7 @@
  *
  * A named file is opened by its name and checked to be tf's file; where the
  * name was removed or replaced meanwhile, and for files with no name, it is
- * opened through /proc/thread-self/fd/N, whose "magic links" open the very
+ * opened through /proc/thread-self/fd/N (procfd.c), whose "magic links" open the very
  * file a descriptor holds.  Falling back to /proc rather than failing at once
  * with ESTALE gives the caller what it asked for, tf's file, whatever its
  * name has become; ESTALE is left for systems without /proc.
@@ -84,22 +84,18 @@ static int open_by_name(const char *name, int flags, const struct stat *want)
 	return fd;
 }
 
-/* Through /proc/thread-self/fd/N (a thread may have a descriptor table of
- * its own, after unshare(CLONE_FILES)), or /proc/self/fd/N before Linux
- * 3.17; unavailable is the errno where neither can be: no /proc (a chroot,
- * a container, another system), or one that is not the kernel's. */
+/* Through /proc/thread-self/fd/N (procfd.c: a thread may have a descriptor
+ * table of its own); unavailable is the errno where that cannot be: no
+ * /proc (a chroot, a container, another system), or one that is not the
+ * kernel's. */
 static int open_by_proc(int fd, int flags, const struct stat *want, int unavailable)
 {
-	static const char *const dirs[] = { "/proc/thread-self/fd", "/proc/self/fd" };
-	char path[sizeof "/proc/thread-self/fd/" + 3 * sizeof fd];
-	size_t i;
+	char path[TFP_PROC_FD_PATH_SIZE];
 	int r = -2;
 
-	for (i = 0; PROC_REOPEN && i < sizeof dirs / sizeof *dirs; i++) {
-		snprintf(path, sizeof path, "%s/%d", dirs[i], fd);
+	if (PROC_REOPEN) {
+		tfp_proc_fd_path(path, fd);
 		r = open_same(path, flags, want);
-		if (r != -1 || (errno != ENOENT && errno != ENOTDIR))
-			break;
 	}
 	if (r == -2 || (r == -1 && (errno == ENOENT || errno == ENOTDIR))) {
 		errno = unavailable;

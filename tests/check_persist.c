@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -11,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef HAVE_ACL
+# include <sys/acl.h>
+#endif
 
 enum { NAMED, UNNAMED, UNNAMED_COPY, SPOOLED, KINDS };
 
@@ -187,8 +192,10 @@ static int unprivileged_link_child(void *arg)
 		return 1;
 	if (tf->linkable != (TFP_O_TMPFILE != 0))
 		return 2;
-	/* Without CAP_DAC_READ_SEARCH, linkat(AT_EMPTY_PATH) is refused. */
-	if (tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER) < 0)
+	/* Without CAP_DAC_READ_SEARCH, linkat(AT_EMPTY_PATH) is refused
+	 * (since Linux 6.10, unless the caller's credentials are the very
+	 * ones the file was opened with: setuid() makes new ones). */
+	if (setuid(TU_NOBODY) < 0 || tempfile_persist(tf, dest, TEMPFILE_NOCLOBBER) < 0)
 		return 3;
 	return tempfile_close(tf) == 0 ? 0 : 4;
 }
@@ -203,6 +210,107 @@ START_TEST(test_link_unprivileged)
 	tu_assert_file(dest, "mine");
 	ck_assert_int_eq(tu_count_entries(dir), 1);
 	free(dest);
+	free(dir);
+}
+END_TEST
+
+/* ---- A thread with a descriptor table of its own ----
+ * /proc/self/fd is the main thread's table: there the numbers of the
+ * thread's descriptors hold other files (decoys), so a link or an ACL read
+ * through /proc/self/fd/N would reach the wrong file. */
+struct own_table {
+	const char *dir, *dest, *decoy_file, *decoy_dir;
+	pthread_barrier_t made, decoyed;
+	int fd, failed;
+};
+
+static void *persist_in_own_table(void *arg)
+{
+	struct own_table *o = arg;
+	tempfile *tf = NULL;
+
+	o->fd = -1;
+	atomic_store(&tfp_tmpfile_works, 1);
+	if (unshare(CLONE_FILES) == 0 && (tf = tempfile_unnamed(NULL, NULL, o->dir, 0)) &&
+	    tempfile_write(tf, "mine", 4) == 4 && setuid(TU_NOBODY) == 0)
+		o->fd = tempfile_fileno(tf);
+	pthread_barrier_wait(&o->made);
+	pthread_barrier_wait(&o->decoyed);
+	/* As TU_NOBODY, with credentials that setuid() made anew (see
+	 * unprivileged_link_child), linkat(AT_EMPTY_PATH) is refused: the
+	 * link is made through /proc. */
+	if (o->fd < 0 ||
+	    tempfile_persist(tf, o->dest, TEMPFILE_NOCLOBBER | TEMPFILE_PRESERVE) < 0)
+		o->failed = 1;
+	if (tf && tempfile_close(tf) < 0)
+		o->failed = 1;
+	return NULL;
+}
+
+static int own_table_child(void *arg)
+{
+	struct own_table *o = arg;
+	int file = open(o->decoy_file, O_RDONLY | O_CLOEXEC);
+	int dir = open(o->decoy_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pthread_t t;
+	int i;
+
+	REQ(file >= 0 && dir >= 0);
+	REQ(pthread_barrier_init(&o->made, NULL, 2) == 0);
+	REQ(pthread_barrier_init(&o->decoyed, NULL, 2) == 0);
+	REQ(pthread_create(&t, NULL, persist_in_own_table, o) == 0);
+	pthread_barrier_wait(&o->made);
+	/* The file's number holds the decoy file here, the numbers the
+	 * thread opens its target directory at hold the decoy directory. */
+	for (i = 0; o->fd >= 0 && i < 16; i++)
+		if (fcntl(o->fd + i, F_GETFD) < 0)
+			REQ(dup2(i ? dir : file, o->fd + i) == o->fd + i);
+	pthread_barrier_wait(&o->decoyed);
+	REQ(pthread_join(t, NULL) == 0);
+	REQ(o->fd >= 0);
+	return o->failed;
+}
+
+#ifdef HAVE_ACL
+static void set_default_acl(const char *dir, const char *text)
+{
+	acl_t acl = acl_from_text(text);
+
+	ck_assert_ptr_nonnull(acl);
+	ck_assert_msg(acl_set_file(dir, ACL_TYPE_DEFAULT, acl) == 0, "acl_set_file: %s",
+	              strerror(errno));
+	acl_free(acl);
+}
+#endif
+
+START_TEST(test_thread_own_table)
+{
+	char *dir = tu_subdir("own", 1), *decoy_dir = tu_subdir("decoy", 1);
+	struct own_table o = { 0 };
+	struct stat st;
+
+	o.dir = dir;
+	o.dest = tu_join(dir, "linked");
+	o.decoy_file = tu_join(decoy_dir, "file");
+	o.decoy_dir = decoy_dir;
+	tu_write_file(o.decoy_file, "decoy");
+	/* Its owner could link it (fs.protected_hardlinks). */
+	ck_assert_int_eq(chown(o.decoy_file, TU_NOBODY, TU_NOBODY), 0);
+#ifdef HAVE_ACL
+	/* PRESERVE gives a new file its directory's default ACL. */
+	set_default_acl(dir, "u::rw-,g::r--,o::---");
+	set_default_acl(decoy_dir, "u::rw-,g::rw-,o::rw-");
+#endif
+	ck_assert_int_eq(tu_run(own_table_child, &o, 1), 0);
+	tu_assert_file(o.dest, "mine");
+	ck_assert_int_eq(stat(o.dest, &st), 0);
+#ifdef HAVE_ACL
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+#endif
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	free((char *)o.dest);
+	free((char *)o.decoy_file);
+	free(decoy_dir);
 	free(dir);
 }
 END_TEST
@@ -729,6 +837,7 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_after_closefd, 0, KINDS);
 	tcase_add_loop_test(tc, test_persist_twice, 0, KINDS);
 	tcase_add_test(tc, test_link_unprivileged);
+	tcase_add_test(tc, test_thread_own_table);
 	tcase_add_loop_test(tc, test_across_file_systems, 0, KINDS + 1);
 	tcase_add_loop_test(tc, test_temp_name_replaced, 0, 2);
 	tcase_add_test(tc, test_temp_name_removed);
