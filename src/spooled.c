@@ -20,7 +20,7 @@ tempfile *tempfile_spooled(size_t max_size, const char *suffix,
 	if (tfp_check_name(suffix, prefix) < 0)
 		return NULL;
 	/* Say now what the rollover would find, rather than at some write. */
-	if (dir && stat(dir, &st) < 0)
+	if (dir && stat(*dir ? dir : ".", &st) < 0) /* "": the current directory */
 		return NULL;
 	if (dir && !S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;

@@ -78,7 +78,9 @@ int tfp_unnamed_fd(const char *suffix, const char *prefix, const char *dir,
 		return -1;
 	if (!dir && !(dir = tempfile_gettempdir()))
 		return -1;
-	fd = tfp_open_tmpfile(AT_FDCWD, dir, oflags);
+	/* "" is the current directory, as for tempfile_mkstemp(); open("")
+	 * would say ENOENT. */
+	fd = tfp_open_tmpfile(AT_FDCWD, *dir ? dir : ".", oflags);
 	if (fd != -1) {
 		*linkable = 1;
 		return fd >= 0 ? fd : -1;

@@ -524,6 +524,28 @@ START_TEST(test_close_read_only_dir_as_nobody)
 }
 END_TEST
 
+/* dir "" is the current directory, as for tempfile_mkstemp() (Python's
+ * os.path.join("", name)): for unnamed files with O_TMPFILE (_i 0) and
+ * without (1), and for spooled ones, at construction and rollover (2).
+ * Found by tests/fuzz/fuzz_args: these failed with ENOENT. */
+START_TEST(test_empty_dir_is_cwd)
+{
+	tempfile *tf;
+
+	ck_assert_int_eq(chdir(tu_base), 0);
+	atomic_store(&tfp_tmpfile_works, _i != 1);
+	tf = _i < 2 ? tempfile_unnamed(NULL, NULL, "", 0) : tempfile_spooled(0, NULL, NULL, "", 0);
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "data", 4), 4);
+	ck_assert_int_eq(tempfile_rollover(tf), 0);
+	ck_assert_int_gt(tempfile_fileno(tf), 2);
+	assert_object_contents(tf, "data");
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(chdir("/"), 0);
+}
+END_TEST
+
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
@@ -549,6 +571,7 @@ static Suite *wrapper_suite(void)
 	tcase_add_test(tc, test_spool_seek_overflow);
 	tcase_add_test(tc, test_close_after_own_close);
 	tcase_add_test(tc, test_close_read_only_dir_as_nobody);
+	tcase_add_loop_test(tc, test_empty_dir_is_cwd, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
