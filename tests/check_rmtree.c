@@ -1047,9 +1047,24 @@ START_TEST(test_dir_id_without_handle)
 	ck_assert(tfp_dir_fd_is(tfd, &other));
 	ck_assert(!tfp_dir_fd_is(fd, &other));
 	ck_assert(!tfp_dir_fd_is(tfd, &id));
-	/* Same inode, another handle (the generation a new inode gets). */
+	/* Same inode, another handle (the generation a new inode gets), of
+	 * another length or type; or no handle known: the inode decides. */
 	other.handle[0] ^= 1;
 	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle[0] ^= 1;
+	other.handle_len++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle_len--;
+	other.handle_type++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle_len = 0;
+	ck_assert(tfp_dir_fd_is(tfd, &other));
+	/* Another inode of the same file system. */
+	ck_assert_int_eq(tfp_dir_id_of(tfd, &other), 0);
+	other.node.ino++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	/* Without handles there are no mount ids either: it cannot say. */
+	ck_assert_int_eq(tfp_mount_point_at(fd, "net"), 0);
 	close(fd);
 	close(tfd);
 }
@@ -1062,10 +1077,13 @@ static int owner_rwx_child(void *arg)
 {
 	const char *dir = arg;
 	struct stat st;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int pfd = open(dir, TFP_O_PATH | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), pfd;
 
-	REQ(fd >= 0 && pfd >= 0 && fstat(fd, &st) == 0);
+	/* A number of two digits, for the /proc path. */
+	REQ((pfd = open(dir, TFP_O_PATH | O_CLOEXEC)) >= 0 && dup2(pfd, 42) == 42);
+	close(pfd);
+	pfd = 42;
+	REQ(fd >= 0 && fstat(fd, &st) == 0);
 	errno = 0;
 	REQ(tfp_make_owner_rwx(fd, st.st_mode) == -1 && errno == EPERM);
 	errno = 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -130,12 +131,32 @@ int tu_default_signals(void)
 void __gcov_dump(void); /* libgcov's, found by configure */
 #endif
 
+#ifdef HAVE___GCOV_DUMP
+/* Limits a test set (hard ones included, as root may) to make the library
+ * fail would make the dump fail too: lifted, as far as root can. */
+static void lift_limit(int resource, rlim_t at_least)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= at_least)
+		return;
+	rl.rlim_cur = at_least;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < at_least)
+		rl.rlim_max = at_least;
+	(void)setrlimit(resource, &rl);
+}
+#endif
+
 void tu_exit(int status)
 {
 #ifdef HAVE___GCOV_DUMP
 	/* Back to root, whose .gcda files these are (tu_drop_to_nobody()). */
 	if (geteuid() != 0)
 		(void)!seteuid(0);
+	lift_limit(RLIMIT_FSIZE, RLIM_INFINITY);
+	lift_limit(RLIMIT_NOFILE, 256);
+	lift_limit(RLIMIT_AS, RLIM_INFINITY);
 	__gcov_dump();
 #endif
 	_exit(status);
