@@ -608,10 +608,12 @@ END_TEST
 static int write_fails_child(void *arg)
 {
 	const char *path = arg;
-	struct rlimit lim = { 16, 16 };
+	struct rlimit lim;
 	char big[64];
 
 	memset(big, 'n', sizeof big);
+	REQ(getrlimit(RLIMIT_FSIZE, &lim) == 0);
+	lim.rlim_cur = 16;
 	REQ(signal(SIGXFSZ, SIG_IGN) != SIG_ERR && setrlimit(RLIMIT_FSIZE, &lim) == 0);
 	errno = 0;
 	REQ(tempfile_write_file(path, big, sizeof big, 0) == -1 && errno == EFBIG);

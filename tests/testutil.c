@@ -132,19 +132,18 @@ void __gcov_dump(void); /* libgcov's, found by configure */
 #endif
 
 #ifdef HAVE___GCOV_DUMP
-/* Limits a test set (hard ones included, as root may) to make the library
- * fail would make the dump fail too: lifted, as far as root can. */
-static void lift_limit(int resource, rlim_t at_least)
+/* A limit a test lowered to make the library fail (RLIMIT_FSIZE,
+ * RLIMIT_NOFILE, RLIMIT_AS) would make the dump fail too: the soft one goes
+ * back up to the hard one, which tests leave alone (raising that takes a
+ * privilege that containers may not grant). */
+static void lift_limit(int resource)
 {
 	struct rlimit rl;
 
-	if (getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= at_least)
-		return;
-	rl.rlim_cur = at_least;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < at_least)
-		rl.rlim_max = at_least;
-	(void)setrlimit(resource, &rl);
+	if (getrlimit(resource, &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(resource, &rl);
+	}
 }
 #endif
 
@@ -154,9 +153,9 @@ void tu_exit(int status)
 	/* Back to root, whose .gcda files these are (tu_drop_to_nobody()). */
 	if (geteuid() != 0)
 		(void)!seteuid(0);
-	lift_limit(RLIMIT_FSIZE, RLIM_INFINITY);
-	lift_limit(RLIMIT_NOFILE, 256);
-	lift_limit(RLIMIT_AS, RLIM_INFINITY);
+	lift_limit(RLIMIT_FSIZE);
+	lift_limit(RLIMIT_NOFILE);
+	lift_limit(RLIMIT_AS);
 	__gcov_dump();
 #endif
 	_exit(status);
