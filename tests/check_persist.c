@@ -571,7 +571,7 @@ static int full_disk_child(void *arg)
 {
 	int kind = *(int *)arg;
 	char big[8192], *dest = target("dest");
-	struct rlimit rl = { 4096, 4096 };
+	struct rlimit rl;
 	tempfile *tf;
 
 	memset(big, 'b', sizeof big);
@@ -581,6 +581,9 @@ static int full_disk_child(void *arg)
 		return 1;
 	tu_write_file(dest, "old");
 	signal(SIGXFSZ, SIG_IGN);
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 2;
+	rl.rlim_cur = 4096; /* the soft limit only: tu_exit() lifts it */
 	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 		return 2;
 	errno = 0;
@@ -825,6 +828,109 @@ START_TEST(test_follow_long_link_text)
 }
 END_TEST
 
+/* After closefd with the name gone, there is nothing to place: ENOENT. */
+START_TEST(test_closed_name_removed)
+{
+	tempfile *tf = make(NAMED);
+	char *dest = target("later");
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_closefd(tf), 0);
+	ck_assert_int_eq(unlink(tempfile_name(tf)), 0);
+	errno = 0;
+	ck_assert_int_eq(tempfile_persist(tf, dest, 0), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	free(dest);
+}
+END_TEST
+
+/* An absolute link text is followed from the root, whatever directory
+ * holds the link. */
+START_TEST(test_follow_absolute_link)
+{
+	tempfile *tf = make(_i);
+	char *dir = tu_subdir("d", 0), *real = tu_join(dir, "real"), *link = target("abs");
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(symlink(real, link), 0);
+	ck_assert_int_eq(tempfile_write(tf, "abs", 3), 3);
+	ck_assert_int_eq(tempfile_persist(tf, link, TEMPFILE_FOLLOW), 0);
+	ck_assert_str_eq(tempfile_name(tf), real);
+	tu_assert_file(link, "abs");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	free(link);
+	free(real);
+	free(dir);
+}
+END_TEST
+
+/* As nobody, a target directory that can be listed but not searched
+ * (root's, 0744): the target cannot be looked at, with or without FOLLOW:
+ * EACCES, nothing placed, tf as it was. */
+static int unsearchable_target_child(void *arg)
+{
+	char *path = tu_join(arg, "x");
+	tempfile *tf = tempfile_named(NULL, NULL, tu_base, 0);
+	unsigned flags[] = { 0, TEMPFILE_FOLLOW };
+	size_t i;
+
+	REQ(tf && tempfile_write(tf, "mine", 4) == 4);
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		REQ(tempfile_persist(tf, path, flags[i]) == -1 && errno == EACCES);
+	}
+	REQ(access(tempfile_name(tf), F_OK) == 0);
+	REQ(tempfile_close(tf) == 0);
+	free(path);
+	return 0;
+}
+
+START_TEST(test_unsearchable_target_as_nobody)
+{
+	char *dir = tu_subdir("d", 0);
+
+	ck_assert_int_eq(chmod(dir, 0744), 0);
+	ck_assert_int_eq(chmod(tu_base, 0777), 0);
+	ck_assert_int_eq(tu_run(unsearchable_target_child, dir, 1), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dir);
+}
+END_TEST
+
+/* What the stream holds goes into the file first; when that flush fails
+ * (the file-size limit), nothing is placed: the flush's EFBIG. */
+static int stream_flush_fails_child(void *arg)
+{
+	const char *dest = arg;
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	struct rlimit rl;
+	char big[64];
+
+	memset(big, 's', sizeof big);
+	REQ(tf && fwrite(big, 1, sizeof big, tempfile_stream(tf)) == sizeof big);
+	REQ(getrlimit(RLIMIT_FSIZE, &rl) == 0);
+	rl.rlim_cur = 16; /* the soft limit only: tu_exit() lifts it */
+	REQ(signal(SIGXFSZ, SIG_IGN) != SIG_ERR && setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	errno = 0;
+	REQ(tempfile_persist(tf, dest, 0) == -1 && errno == EFBIG);
+	REQ(access(dest, F_OK) == -1);
+	tempfile_close(tf);
+	return 0;
+}
+
+START_TEST(test_stream_flush_fails)
+{
+	char *dest = target("dest");
+
+	ck_assert_int_eq(tu_run(stream_flush_fails_child, dest, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+	free(dest);
+}
+END_TEST
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -855,6 +961,10 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_after_cleanup_all, 0, 2);
 	tcase_add_loop_test(tc, test_targets_that_are_no_file, 0, KINDS);
 	tcase_add_loop_test(tc, test_follow_long_link_text, 0, KINDS);
+	tcase_add_test(tc, test_closed_name_removed);
+	tcase_add_loop_test(tc, test_follow_absolute_link, 0, KINDS);
+	tcase_add_test(tc, test_unsearchable_target_as_nobody);
+	tcase_add_test(tc, test_stream_flush_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }

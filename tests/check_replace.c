@@ -545,15 +545,75 @@ START_TEST(test_small_stack)
 }
 END_TEST
 
+/* What /proc/self/status says of the umask is used only when it is a
+ * clean octal number up to 0777; anything else (no such line, no number,
+ * too large, a file too long to read whole, an unreadable one) falls back
+ * to the probe, which finds the real umask (027) all the same. */
+START_TEST(test_umask_status_forms)
+{
+	static const char *const forms[] = {
+		"Name:\tx\nUmask:\t0077\n", "Name:\tx\nState:\tR\n", "Name:\tx\nUmask:\tnone\n",
+		"Name:\tx\nUmask:\t7777\n", NULL, "",
+	};
+	char *dir = tu_subdir("d", 0), *status = at(tu_base, "status"), *path = at(dir, "f");
+	char big[8192];
+
+	use_fallback(_i & 1);
+	if (forms[_i / 2]) {
+		tu_write_file(status, forms[_i / 2]);
+	} else {
+		memset(big, 'x', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		memcpy(big + sizeof big - 20, "\nUmask:\t0077\n", 13);
+		tu_write_file(status, big);
+	}
+	/* An unreadable one: a directory. */
+	tfp_proc_status = forms[_i / 2] && !*forms[_i / 2] ? dir : status;
+	umask(027);
+	ck_assert_int_eq(tempfile_write_file(path, "x", 1, 0), 0);
+	umask(022);
+	tfp_proc_status = "/proc/self/status";
+	assert_mode(path, _i / 2 == 0 ? 0600 : 0640);
+	ck_assert_int_eq(tu_count_entries(dir), 1);
+	free(path);
+	free(status);
+	free(dir);
+}
+END_TEST
+
+#ifdef HAVE_ACL
+/* A default ACL with no mask entry: the group entry stands for the group
+ * bits, and loses execute as the others do; the umask plays no part. */
+START_TEST(test_default_acl_without_mask)
+{
+	char *dir = tu_subdir("acl", 0), *path = at(dir, "f");
+	acl_t acl = acl_from_text("u::rwx,g::rwx,o::r-x");
+
+	use_fallback(_i);
+	ck_assert_ptr_nonnull(acl);
+	ck_assert_int_eq(acl_set_file(dir, ACL_TYPE_DEFAULT, acl), 0);
+	acl_free(acl);
+	umask(077);
+	ck_assert_int_eq(tempfile_write_file(path, "acl", 3, 0), 0);
+	umask(022);
+	assert_mode(path, 0664);
+	free(path);
+	free(dir);
+}
+END_TEST
+#endif
+
 /* A write that fails part way (the file-size limit) fails
  * tempfile_write_file(): the old file stays whole, no new file is left. */
 static int write_fails_child(void *arg)
 {
 	const char *path = arg;
-	struct rlimit lim = { 16, 16 };
+	struct rlimit lim;
 	char big[64];
 
 	memset(big, 'n', sizeof big);
+	REQ(getrlimit(RLIMIT_FSIZE, &lim) == 0);
+	lim.rlim_cur = 16;
 	REQ(signal(SIGXFSZ, SIG_IGN) != SIG_ERR && setrlimit(RLIMIT_FSIZE, &lim) == 0);
 	errno = 0;
 	REQ(tempfile_write_file(path, big, sizeof big, 0) == -1 && errno == EFBIG);
@@ -664,10 +724,12 @@ static Suite *replace_suite(void)
 	tcase_add_loop_test(tc, test_relative_path, 0, 2);
 	tcase_add_loop_test(tc, test_small_stack, 0, 2);
 	tcase_add_loop_test(tc, test_write_file_write_fails, 0, 2);
+	tcase_add_loop_test(tc, test_umask_status_forms, 0, 12);
 	tcase_add_loop_test(tc, test_commit_after_closefd, 0, 2);
 #ifdef HAVE_ACL
 	tcase_add_loop_test(tc, test_default_acl, 0, 2);
 	tcase_add_loop_test(tc, test_default_acl_without_proc, 0, 2);
+	tcase_add_loop_test(tc, test_default_acl_without_mask, 0, 2);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

@@ -891,6 +891,42 @@ START_TEST(test_root_top_as_nobody)
 }
 END_TEST
 
+/* The directory holding the tree is root's and closed to nobody (0700):
+ * nobody's emptied top, reached through its descriptor, cannot be looked
+ * up in it, neither through ".." (a top of nobody's) nor by its path (an
+ * unsearchable top of root's): it stays, and the call says EACCES. */
+static tempfile_dir *closed_parent;
+
+static int closed_parent_child(void *arg)
+{
+	(void)arg;
+	errno = 0;
+	REQ(tempfile_dir_cleanup(closed_parent) == -1 && errno == EACCES);
+	return 0;
+}
+
+START_TEST(test_top_in_closed_parent_as_nobody)
+{
+	char *x = tu_subdir("x", 1);
+	tempfile_dir *d = closed_parent = tempfile_dir_new(NULL, NULL, x, 0);
+	int top = tempfile_dir_fd(d);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(put_file(top, "f"), 0);
+	if (_i == 0)
+		ck_assert_int_eq(nftw(tempfile_dir_name(d), to_nobody, 16, FTW_PHYS), 0);
+	else
+		ck_assert_int_eq(unlinkat(top, "f", 0) == 0 && fchmod(top, 0600) == 0, 1);
+	ck_assert_int_eq(chmod(x, 0700), 0);
+	ck_assert_int_eq(tu_run(closed_parent_child, NULL, 1), 0);
+	ck_assert_int_eq(tu_count_entries(x), 1);
+	ck_assert_int_eq(tu_count_entries(tempfile_dir_name(d)), 0);
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert_int_eq(tu_count_entries(x), 0);
+	free(x);
+}
+END_TEST
+
 /* ---- The helpers underneath: levels.c and dirfd.c ---- */
 
 /* Without mapped memory the records wrap at 8: the deepest 8 stay, the
@@ -1047,9 +1083,24 @@ START_TEST(test_dir_id_without_handle)
 	ck_assert(tfp_dir_fd_is(tfd, &other));
 	ck_assert(!tfp_dir_fd_is(fd, &other));
 	ck_assert(!tfp_dir_fd_is(tfd, &id));
-	/* Same inode, another handle (the generation a new inode gets). */
+	/* Same inode, another handle (the generation a new inode gets), of
+	 * another length or type; or no handle known: the inode decides. */
 	other.handle[0] ^= 1;
 	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle[0] ^= 1;
+	other.handle_len++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle_len--;
+	other.handle_type++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	other.handle_len = 0;
+	ck_assert(tfp_dir_fd_is(tfd, &other));
+	/* Another inode of the same file system. */
+	ck_assert_int_eq(tfp_dir_id_of(tfd, &other), 0);
+	other.node.ino++;
+	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	/* Without handles there are no mount ids either: it cannot say. */
+	ck_assert_int_eq(tfp_mount_point_at(fd, "net"), 0);
 	close(fd);
 	close(tfd);
 }
@@ -1062,10 +1113,13 @@ static int owner_rwx_child(void *arg)
 {
 	const char *dir = arg;
 	struct stat st;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int pfd = open(dir, TFP_O_PATH | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), pfd;
 
-	REQ(fd >= 0 && pfd >= 0 && fstat(fd, &st) == 0);
+	/* A number of two digits, for the /proc path. */
+	REQ((pfd = open(dir, TFP_O_PATH | O_CLOEXEC)) >= 0 && dup2(pfd, 42) == 42);
+	close(pfd);
+	pfd = 42;
+	REQ(fd >= 0 && fstat(fd, &st) == 0);
 	errno = 0;
 	REQ(tfp_make_owner_rwx(fd, st.st_mode) == -1 && errno == EPERM);
 	errno = 0;
@@ -1111,6 +1165,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_sticky_as_nobody);
 	tcase_add_test(id, test_locked_mount_as_nobody);
 	tcase_add_loop_test(id, test_root_top_as_nobody, 0, 2);
+	tcase_add_loop_test(id, test_top_in_closed_parent_as_nobody, 0, 2);
 	tcase_add_test(id, test_levels_wrap);
 	tcase_add_test(id, test_levels_grow);
 	tcase_add_test(id, test_levels_no_memory);

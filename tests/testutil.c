@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -130,12 +131,31 @@ int tu_default_signals(void)
 void __gcov_dump(void); /* libgcov's, found by configure */
 #endif
 
+#ifdef HAVE___GCOV_DUMP
+/* A limit a test lowered to make the library fail (RLIMIT_FSIZE,
+ * RLIMIT_NOFILE, RLIMIT_AS) would make the dump fail too: the soft one goes
+ * back up to the hard one, which tests leave alone (raising that takes a
+ * privilege that containers may not grant). */
+static void lift_limit(int resource)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(resource, &rl);
+	}
+}
+#endif
+
 void tu_exit(int status)
 {
 #ifdef HAVE___GCOV_DUMP
 	/* Back to root, whose .gcda files these are (tu_drop_to_nobody()). */
 	if (geteuid() != 0)
 		(void)!seteuid(0);
+	lift_limit(RLIMIT_FSIZE);
+	lift_limit(RLIMIT_NOFILE);
+	lift_limit(RLIMIT_AS);
 	__gcov_dump();
 #endif
 	_exit(status);

@@ -73,7 +73,9 @@ pid_t tu_spawn(int how, int (*fn)(void *), void *arg);
 int tu_reap(pid_t *pid, int n, int seconds, int *failed);
 
 /* _exit(status) for a test's child processes, after writing out their
- * coverage data when built with --coverage (else _exit() loses it). */
+ * coverage data when built with --coverage (else _exit() loses it).  For
+ * that, a child lowers only soft limits (RLIMIT_FSIZE, RLIMIT_NOFILE,
+ * RLIMIT_AS), which this lifts back to the hard ones first. */
 void tu_exit(int status) __attribute__((noreturn));
 
 /* Makes this process TU_NOBODY (uid, gid, no supplementary groups): 0, or
