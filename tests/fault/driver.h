@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "fault.h"
 
@@ -30,11 +31,15 @@ struct fx {
 	int saved_errno;
 	int reached;
 	const char *hit;
+	int expect;     /* an errno the operation must fail with anyway */
+	int may_leave;  /* a failure that says it left an entry (in place,
+	                 * but a later step failed) */
 	char snap[2][4096]; /* the entries of dir and other at fx_snap() */
 };
 
 /* The window around the operation under test.  errno is 0 inside, and
  * after FX_DISARM it is what the operation left. */
+#define TFP_UNUSED_ARG(v) ((void)(v))
 #define FX_ARM(x) do { errno = 0; fault_arm((x)->k, (x)->err); } while (0)
 #define FX_DISARM(x) do { \
 	(x)->saved_errno = errno; \
@@ -74,6 +79,18 @@ int fx_holds(const char *path, const char *s);
 int fx_exists(const char *path);
 /* Whether fd is open, close-on-exec and above 2. */
 int fx_fd_ok(int fd);
+
+/* The kinds of file object, and one made without faults holding
+ * start_data (START_LEN bytes), at its end; a spool's max_size is MAX. */
+enum { NAMED, UNNAMED, PLAIN_UNNAMED, SPOOL, ROLLED };
+extern const char start_data[];
+#define START_LEN 10
+#define MAX 64
+struct tempfile;
+struct tempfile *fx_object(struct fx *x, int kind, unsigned flags);
+/* Whether tf holds the n bytes at want and is at position pos. */
+int fx_object_holds(struct tempfile *tf, const char *want, size_t n, off_t pos);
+#define HOLDS_START(x, tf) FX_CHECK(x, fx_object_holds(tf, start_data, START_LEN, START_LEN))
 
 /* An operation: runs one case with x's fault, checks what the contract
  * says and undoes what it made.  v selects a variant. */

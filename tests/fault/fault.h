@@ -21,6 +21,9 @@
  * k-th fails with err (ENOMEM is the only way an allocation fails, so the
  * allocators are counted only under ENOMEM). */
 void fault_arm(long k, int err);
+/* The same, counting only the calls to the function named (as wrap.c
+ * names it: "fstatat64", "dup3"), for a test that means one call. */
+void fault_arm_call(const char *name, long k, int err);
 /* Closes the window; returns whether the k-th call was reached (and made
  * to fail). */
 int fault_disarm(void);

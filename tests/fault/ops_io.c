@@ -15,21 +15,16 @@
 int __real_fflush(FILE *f);
 int __real_fseeko64(FILE *f, off_t off, int whence);
 
-enum { NAMED, UNNAMED, PLAIN_UNNAMED, SPOOL, ROLLED, N_KINDS };
 
-/* What every object holds when the operation starts, at its end. */
-static const char start_data[] = "0123456789";
-#define START_LEN 10
-/* A spool's max_size: 64 bytes stay in memory, BIG do not. */
-#define MAX 64
 #define BIG 100
 
 static const char big[BIG + 1] =
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV";
 
-/* An object of the kind, made without faults, holding start_data. */
-static tempfile *make(struct fx *x, int kind, unsigned flags)
+const char start_data[] = "0123456789";
+
+tempfile *fx_object(struct fx *x, int kind, unsigned flags)
 {
 	tempfile *tf;
 
@@ -50,8 +45,7 @@ static tempfile *make(struct fx *x, int kind, unsigned flags)
 	return tf;
 }
 
-/* Whether tf holds the n bytes at want and is at position pos. */
-static int holds(tempfile *tf, const char *want, size_t n, off_t pos)
+int fx_object_holds(tempfile *tf, const char *want, size_t n, off_t pos)
 {
 	char buf[4096];
 	ssize_t r, got = 0;
@@ -64,7 +58,6 @@ static int holds(tempfile *tf, const char *want, size_t n, off_t pos)
 	       tempfile_seek(tf, pos, SEEK_SET) == pos;
 }
 
-#define HOLDS_START(x, tf) FX_CHECK(x, holds(tf, start_data, START_LEN, START_LEN))
 
 /* Checks the directory, then closes tf, which must work without faults
  * (the run's last check sees that it removed its file). */
@@ -77,7 +70,7 @@ static void finish(struct fx *x, tempfile *tf)
 /* v: kind | 8 for a write of BIG bytes (across the rollover). */
 static void op_write(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v & 7, 0);
+	tempfile *tf = fx_object(x, v & 7, 0);
 	size_t n = v & 8 ? BIG : 5;
 	char want[START_LEN + BIG];
 	ssize_t w;
@@ -92,14 +85,14 @@ static void op_write(struct fx *x, int v)
 		FX_CHECK(x, w > 0 && (size_t)w <= n);
 		memcpy(want, start_data, START_LEN);
 		memcpy(want + START_LEN, big, n);
-		FX_CHECK(x, holds(tf, want, START_LEN + (size_t)w, START_LEN + w));
+		FX_CHECK(x, fx_object_holds(tf, want, START_LEN + (size_t)w, START_LEN + w));
 	}
 	finish(x, tf);
 }
 
 static void op_read(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v, 0);
+	tempfile *tf = fx_object(x, v, 0);
 	char buf[BIG];
 	ssize_t r;
 
@@ -117,7 +110,7 @@ static void op_read(struct fx *x, int v)
 /* v: kind | 8 for a size of BIG (past the spool's max_size). */
 static void op_truncate(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v & 7, 0);
+	tempfile *tf = fx_object(x, v & 7, 0);
 	off_t size = v & 8 ? BIG : 4;
 	char want[BIG];
 	int r;
@@ -131,14 +124,14 @@ static void op_truncate(struct fx *x, int v)
 	} else {
 		memset(want, 0, sizeof want);
 		memcpy(want, start_data, size < START_LEN ? (size_t)size : START_LEN);
-		FX_CHECK(x, holds(tf, want, (size_t)size, START_LEN));
+		FX_CHECK(x, fx_object_holds(tf, want, (size_t)size, START_LEN));
 	}
 	finish(x, tf);
 }
 
 static void op_seek(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v, 0);
+	tempfile *tf = fx_object(x, v, 0);
 	off_t r;
 
 	FX_ARM(x);
@@ -148,7 +141,7 @@ static void op_seek(struct fx *x, int v)
 		fx_failed(x);
 		HOLDS_START(x, tf);
 	} else {
-		FX_CHECK(x, r == 3 && holds(tf, start_data, START_LEN, 3));
+		FX_CHECK(x, r == 3 && fx_object_holds(tf, start_data, START_LEN, 3));
 	}
 	finish(x, tf);
 }
@@ -156,7 +149,7 @@ static void op_seek(struct fx *x, int v)
 /* v: 0 tempfile_rollover(), 1 tempfile_fileno(), both on a spool. */
 static void op_rollover(struct fx *x, int v)
 {
-	tempfile *tf = make(x, SPOOL, 0);
+	tempfile *tf = fx_object(x, SPOOL, 0);
 	int r;
 
 	FX_ARM(x);
@@ -177,7 +170,7 @@ static void op_rollover(struct fx *x, int v)
  * for a seek and a read. */
 static void op_stream(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v & 7, 0);
+	tempfile *tf = fx_object(x, v & 7, 0);
 	char buf[BIG], want[START_LEN + BIG];
 	size_t n = 0;
 	FILE *f;
@@ -211,7 +204,7 @@ static void op_stream(struct fx *x, int v)
 	if (v & 8) {
 		memcpy(want, start_data, START_LEN);
 		memcpy(want + START_LEN, big, BIG);
-		FX_CHECK(x, holds(tf, want, START_LEN + BIG, START_LEN + BIG));
+		FX_CHECK(x, fx_object_holds(tf, want, START_LEN + BIG, START_LEN + BIG));
 	} else {
 		FX_CHECK(x, n == START_LEN - 1 && !memcmp(buf, start_data + 1, n));
 	}
@@ -221,7 +214,7 @@ static void op_stream(struct fx *x, int v)
 /* v: kind | 8 for O_WRONLY|O_APPEND. */
 static void op_reopen(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v & 7, 0);
+	tempfile *tf = fx_object(x, v & 7, 0);
 	char buf[BIG];
 	int fd;
 
@@ -235,7 +228,7 @@ static void op_reopen(struct fx *x, int v)
 		FX_CHECK(x, fx_fd_ok(fd));
 		if (v & 8)
 			FX_CHECK(x, write(fd, "x", 1) == 1 &&
-			            holds(tf, "0123456789x", START_LEN + 1, START_LEN));
+			            fx_object_holds(tf, "0123456789x", START_LEN + 1, START_LEN));
 		else
 			FX_CHECK(x, read(fd, buf, sizeof buf) == START_LEN &&
 			            !memcmp(buf, start_data, START_LEN));
@@ -248,7 +241,7 @@ static void op_reopen(struct fx *x, int v)
  * stream holding unwritten data, made with CLEANUP_AT_EXIT (v & 16). */
 static void op_close(struct fx *x, int v)
 {
-	tempfile *tf = make(x, v & 7, v & 16 ? TEMPFILE_CLEANUP_AT_EXIT : 0);
+	tempfile *tf = fx_object(x, v & 7, v & 16 ? TEMPFILE_CLEANUP_AT_EXIT : 0);
 	char *name = tempfile_name(tf) ? strdup(tempfile_name(tf)) : NULL;
 	FILE *f = tempfile_stream(tf);
 	int r;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,10 +22,17 @@
 
 static long fault_k, fault_n;
 static int fault_err, fault_on, fault_paused;
-static const char *fault_name;
+static const char *fault_name, *fault_only;
+
+void fault_arm_call(const char *name, long k, int err)
+{
+	fault_arm(k, err);
+	fault_only = name;
+}
 
 void fault_arm(long k, int err)
 {
+	fault_only = NULL;
 	fault_k = k;
 	fault_err = err;
 	fault_n = 0;
@@ -64,7 +72,7 @@ enum kind { CALL, ALLOC, XFER };
 /* Whether this call is the one to fail. */
 static int hit(const char *name, enum kind kind)
 {
-	if (!fault_on || fault_paused)
+	if (!fault_on || fault_paused || (fault_only && strcmp(name, fault_only)))
 		return 0;
 	if (fault_err == FAULT_SHORT ? kind != XFER : kind == ALLOC && fault_err != ENOMEM)
 		return 0;
