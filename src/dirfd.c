@@ -131,19 +131,24 @@ int tfp_dir_id_of(int fd, struct tfp_dir_id *id)
 	return 0;
 }
 
+int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b)
+{
+	size_t n;
+
+	if (a->node.dev != b->node.dev || a->node.ino != b->node.ino)
+		return 0;
+	if (!a->handle_len || !b->handle_len)
+		return 1;
+	n = a->handle_len < sizeof a->handle ? a->handle_len : sizeof a->handle;
+	return a->handle_len == b->handle_len && a->handle_type == b->handle_type &&
+	       memcmp(a->handle, b->handle, n) == 0;
+}
+
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id)
 {
 	struct tfp_dir_id now;
-	size_t n;
 
-	if (tfp_dir_id_of(fd, &now) < 0 || now.node.dev != id->node.dev ||
-	    now.node.ino != id->node.ino)
-		return 0;
-	if (!now.handle_len || !id->handle_len)
-		return 1;
-	n = now.handle_len < sizeof now.handle ? now.handle_len : sizeof now.handle;
-	return now.handle_len == id->handle_len && now.handle_type == id->handle_type &&
-	       memcmp(now.handle, id->handle, n) == 0;
+	return tfp_dir_id_of(fd, &now) == 0 && tfp_dir_id_eq(&now, id);
 }
 
 /* fchmodat2(2) (Linux 6.6) with AT_EMPTY_PATH changes the very inode an

@@ -331,6 +331,8 @@ int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
 /* Whether fd is open on the directory id (file handles compared where
  * both are known). */
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id);
+/* Whether two identities are of the same directory (the same comparison). */
+int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b);
 /* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
  * mode: fchmodat2(), fchmod(), fchmodat(AT_EMPTY_PATH), /proc/self/fd. */
 int tfp_make_owner_rwx(int fd, mode_t mode);

@@ -100,9 +100,12 @@ static int find_old_name(struct job *j)
 	}
 	j->olddir = tfp_fd_settle(open(dir, O_RDONLY | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
 	free(dir);
-	j->leads = j->olddir >= 0 &&
-	           fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	           same_file(&st, &j->st);
+	/* Only a name that is gone, or leads elsewhere, does not lead: one
+	 * that cannot be looked up now would stay behind the copy. */
+	if (j->olddir >= 0 && fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		j->leads = same_file(&st, &j->st);
+	else if (errno != ENOENT && errno != ENOTDIR)
+		return -1;
 	return 0;
 }
 
@@ -165,10 +168,14 @@ static int drop_old_name(struct job *j, int remove)
 	sigset_t old;
 	int r = 0;
 
-	if (!hold(j->tf, &old) && remove && j->leads &&
-	    fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    same_file(&st, &j->st) && unlinkat(j->olddir, j->oldbase, 0) < 0 && errno != ENOENT)
-		r = -1;
+	/* A name that cannot be checked stays, and says so. */
+	if (!hold(j->tf, &old) && remove && j->leads) {
+		if (fstatat(j->olddir, j->oldbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = errno == ENOENT ? 0 : -1;
+		else if (same_file(&st, &j->st) && unlinkat(j->olddir, j->oldbase, 0) < 0 &&
+		         errno != ENOENT)
+			r = -1;
+	}
 	release(j->tf, &old, 1);
 	return r;
 }
@@ -355,9 +362,13 @@ static int place_copy(struct job *j)
 	}
 	/* The copy is in place, and whatever was at the target is gone: even
 	 * if tf cannot take it over (dup3 does not fail in practice), it
-	 * stays there.  The temporary name, if tf's, goes. */
+	 * stays there.  The temporary name, if tf's, goes either way. */
 	if (take_over(tf, nfd) < 0) {
-		close_keep_errno(nfd);
+		int saved = errno;
+
+		close(nfd);
+		drop_old_name(j, 1);
+		errno = saved;
 		return 1;
 	}
 	return drop_old_name(j, 1) < 0 ? 1 : 0;

@@ -8,11 +8,21 @@ static ssize_t cookie_read(void *tf, char *buf, size_t n)
 	return tfp_io_read(tf, buf, n);
 }
 
+/* fopencookie() takes any count short of n for an error (0 is its way of
+ * saying so), with errno as the cookie left it: a write(2) that stopped
+ * short is carried on until all is written or one fails and says why. */
 static ssize_t cookie_write(void *tf, const char *buf, size_t n)
 {
-	ssize_t w = tfp_io_write(tf, buf, n);
+	size_t done = 0;
 
-	return w < 0 ? 0 : w; /* fopencookie's way of saying "error" */
+	while (done < n) {
+		ssize_t w = tfp_io_write(tf, buf + done, n - done);
+
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
 }
 
 static int cookie_seek(void *tf, off64_t *offset, int whence)

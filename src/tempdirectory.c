@@ -122,6 +122,15 @@ int tempfile_dir_keep(tempfile_dir *d)
 	return 0;
 }
 
+static int still_ours(const tempfile_dir *d)
+{
+	struct tfp_dir_id now;
+
+	if (tfp_dir_id_of(d->fd, &now) < 0)
+		return errno != EBADF;
+	return tfp_dir_id_eq(&now, &d->id);
+}
+
 int tempfile_dir_close(tempfile_dir *d)
 {
 	int r = 0, saved = 0, removed;
@@ -144,8 +153,9 @@ int tempfile_dir_close(tempfile_dir *d)
 		tfp_exit_unregister(d->exit_slot);
 		tfp_restore_signals(&old);
 	}
-	/* A number the program closed and the kernel reused is not ours. */
-	if (tfp_dir_fd_is(d->fd, &d->id) && close(d->fd) < 0 && r == 0 &&
+	/* A number the program closed and the kernel reused is not ours; one
+	 * that cannot be checked now was ours when last seen. */
+	if (still_ours(d) && close(d->fd) < 0 && r == 0 &&
 	    !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;

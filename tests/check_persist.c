@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -900,6 +901,47 @@ START_TEST(test_unsearchable_target_as_nobody)
 }
 END_TEST
 
+/* A named file whose name persist cannot look up (its directory lost
+ * search permission) is not taken for one whose name someone replaced:
+ * the copy put in place would leave the temporary name behind, no longer
+ * the object's nor registered.  persist fails instead, nothing changed. */
+static int unsearchable_child(void *arg)
+{
+	char *top = arg, *from = tu_join(top, "from"), *dest = tu_join(top, "dest");
+	tempfile *tf;
+	char *name;
+	int r, e;
+
+	REQ(mkdir(from, 0700) == 0);
+	REQ((tf = tempfile_named(NULL, NULL, from, 0)) != NULL);
+	REQ((name = strdup(tempfile_name(tf))) != NULL);
+	REQ(tempfile_write(tf, "mine", 4) == 4);
+	REQ(chmod(from, 0600) == 0);
+	r = tempfile_persist(tf, dest, 0);
+	e = errno;
+	REQ(chmod(from, 0700) == 0);
+	REQ(access(name, F_OK) == 0);
+	errno = e;
+	REQ(r == -1 && e == EACCES);
+	REQ(access(dest, F_OK) == -1 && errno == ENOENT);
+	REQ(tempfile_close(tf) == 0);
+	REQ(access(name, F_OK) == -1 && errno == ENOENT);
+	free(name);
+	free(from);
+	free(dest);
+	return 0;
+}
+
+START_TEST(test_temp_name_unsearchable)
+{
+	char *dir = tu_subdir("nobody", 1);
+
+	ck_assert_int_eq(tu_run(unsearchable_child, dir, 1), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 1); /* from/, empty */
+	free(dir);
+}
+END_TEST
+
 /* What the stream holds goes into the file first; when that flush fails
  * (the file-size limit), nothing is placed: the flush's EFBIG. */
 static int stream_flush_fails_child(void *arg)
@@ -931,6 +973,85 @@ START_TEST(test_stream_flush_fails)
 }
 END_TEST
 
+#ifdef TF_FAULT_WRAP
+#include "tests/fault/fault.h"
+
+/* A named file persisted onto another file system (a copy). */
+static tempfile *named_for_copy(const char *data)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, data, strlen(data)), (ssize_t)strlen(data));
+	return tf;
+}
+
+/* What a persist with one call failing did. */
+struct outcome {
+	int r, err, reached, left, placed, placed_after_close;
+};
+
+/* Persists a named file holding "mine" to tu_other_fs/d (a copy) with the
+ * n-th call to name failing with err (n LONG_MAX: none); *calls gets how
+ * many there were.  Removes what it made: a failed test leaves nothing
+ * for the next ones. */
+static struct outcome persist_failing(const char *name, long n, int err, long *calls)
+{
+	char *d = tu_join(tu_other_fs, "d");
+	tempfile *tf = named_for_copy("mine");
+	struct outcome o;
+
+	fault_arm_call(name, n, err);
+	o.r = tempfile_persist(tf, d, 0);
+	o.err = errno;
+	o.reached = fault_disarm();
+	if (calls)
+		*calls = fault_count();
+	o.left = tu_count_entries(tu_base);
+	o.placed = access(d, F_OK) == 0;
+	tempfile_close(tf);
+	o.placed_after_close = access(d, F_OK) == 0;
+	unlink(d);
+	free(d);
+	return o;
+}
+
+/* The copy is in place but the temporary name cannot be checked (the last
+ * lookup persist makes fails): persist says so, rather than succeed with
+ * the name left behind, no longer the object's. */
+START_TEST(test_old_name_unchecked)
+{
+	struct outcome o;
+	long n;
+
+	o = persist_failing("fstatat64", LONG_MAX, EIO, &n);
+	ck_assert_int_eq(o.r, 0);
+	ck_assert_int_gt(n, 0);
+	o = persist_failing("fstatat64", n, EIO, NULL);
+	ck_assert_int_eq(o.reached, 1);
+	ck_assert_int_eq(o.r, -1);
+	ck_assert_int_eq(o.err, EIO);
+	ck_assert_int_eq(o.placed, 1);
+	ck_assert_int_eq(o.placed_after_close, 1);
+}
+END_TEST
+
+/* The copy is in place but the object cannot take it over (dup3 fails):
+ * the temporary name goes all the same. */
+START_TEST(test_take_over_fails)
+{
+	struct outcome o = persist_failing("dup3", 1, EBUSY, NULL);
+
+	ck_assert_int_eq(o.reached, 1);
+	ck_assert_int_eq(o.r, -1);
+	ck_assert_int_eq(o.err, EBUSY);
+	ck_assert_int_eq(o.left, 0);
+	ck_assert_int_eq(o.placed, 1);
+	ck_assert_int_eq(o.placed_after_close, 1);
+}
+END_TEST
+#endif
+
 static Suite *persist_suite(void)
 {
 	Suite *s = suite_create("persist");
@@ -947,6 +1068,11 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_across_file_systems, 0, KINDS + 1);
 	tcase_add_loop_test(tc, test_temp_name_replaced, 0, 2);
 	tcase_add_test(tc, test_temp_name_removed);
+	tcase_add_test(tc, test_temp_name_unsearchable);
+#ifdef TF_FAULT_WRAP
+	tcase_add_test(tc, test_old_name_unchecked);
+	tcase_add_test(tc, test_take_over_fails);
+#endif
 	tcase_add_test(tc, test_closed_temp_name_replaced);
 	tcase_add_loop_test(tc, test_persistat, 0, KINDS);
 	tcase_add_loop_test(tc, test_kernel_resolves_dotdot, 0, KINDS);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void assert_read_at(tempfile *tf, off_t off, const void *want, size_t n)
@@ -390,6 +391,36 @@ START_TEST(test_zero_length_write)
 }
 END_TEST
 
+/* A write(2) that stops short (here at the file size limit) does not end
+ * a stream's write with a bare error flag: fopencookie() takes a short
+ * count for an error, so the stream writes all or says why it could not. */
+static int short_write_child(void *arg)
+{
+	struct rlimit rl = { 60, 60 };
+	tempfile *tf = tempfile_spooled(16, NULL, NULL, NULL, 0);
+	FILE *f = tempfile_stream(tf);
+	char buf[100];
+
+	TFP_UNUSED(arg);
+	memset(buf, 'a', sizeof buf);
+	REQ(tf && f);
+	REQ(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+	REQ(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	REQ(fwrite(buf, 1, sizeof buf, f) == sizeof buf);
+	errno = 0;
+	REQ(fflush(f) == EOF);
+	REQ(errno == EFBIG);
+	REQ(tempfile_seek(tf, 0, SEEK_END) == 60);
+	REQ(tempfile_close(tf) == 0);
+	return 0;
+}
+
+START_TEST(test_stream_short_write)
+{
+	ck_assert_int_eq(tu_run(short_write_child, NULL, 0), 0);
+}
+END_TEST
+
 static Suite *spooled_suite(void)
 {
 	Suite *s = suite_create("spooled");
@@ -412,6 +443,7 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_truncate_beyond_memory);
 	tcase_add_test(tc, test_write_beyond_memory);
 	tcase_add_test(tc, test_zero_length_write);
+	tcase_add_test(tc, test_stream_short_write);
 	suite_add_tcase(s, tc);
 	return s;
 }

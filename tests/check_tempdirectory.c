@@ -991,6 +991,42 @@ START_TEST(test_signal_during_exit_cleanup)
 }
 END_TEST
 
+#ifdef TF_FAULT_WRAP
+#include "tests/fault/fault.h"
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A descriptor whose identity cannot be checked at close (the fstat
+ * fails) was the object's when last seen: it is closed, not leaked. */
+START_TEST(test_close_unchecked_fd)
+{
+	tempfile_dir *d = tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_KEEP);
+	char *path;
+	int before;
+
+	ck_assert_ptr_nonnull(d);
+	path = strdup(tempfile_dir_name(d));
+	before = open_fds();
+	fault_arm_call(HAVE_STATX ? "statx" : "fstat64", 1, ENOMEM);
+	tempfile_dir_close(d);
+	ck_assert_int_eq(fault_disarm(), 1);
+	ck_assert_int_eq(open_fds(), before - 1);
+	ck_assert_int_eq(rmdir(path), 0);
+	free(path);
+}
+END_TEST
+#endif
+
 static Suite *tempdirectory_suite(void)
 {
 	Suite *s = suite_create("tempdirectory");
@@ -998,6 +1034,9 @@ static Suite *tempdirectory_suite(void)
 	TCase *ex = tu_tcase("exit", 60);
 
 	tcase_add_test(tc, test_lifecycle);
+#ifdef TF_FAULT_WRAP
+	tcase_add_test(tc, test_close_unchecked_fd);
+#endif
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_dir_fd);
 	tcase_add_test(tc, test_fd_above_stdio);
