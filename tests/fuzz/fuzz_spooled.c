@@ -379,8 +379,15 @@ static void stream_ungetc(struct fz_in *in, struct model *m)
 static void op_stream(struct fz_in *in, tempfile *tf, struct model *m)
 {
 	if (!m->f) {
-		FZ_CHECK((m->f = tempfile_stream(tf)) != NULL);
+		/* Without fopencookie() and funopen(), the stream is the disk
+		 * file's, and the spool rolls over for it (EFBIG, see rolls()). */
+		if (!(m->f = tempfile_stream(tf))) {
+			FZ_CHECK(errno == EFBIG && m->pos > BIG && !m->rolled);
+			return;
+		}
 		FZ_CHECK(fileno(m->f) == -1 || tempfile_rolled(tf));
+		if (fileno(m->f) != -1)
+			m->rolled = 1;
 		m->state = S_DIRECT;
 	}
 	FZ_CHECK(tempfile_stream(tf) == m->f);
