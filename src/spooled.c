@@ -60,8 +60,14 @@ static int reserve(struct tfp_spool *sp, size_t size)
 
 	if (size <= sp->cap)
 		return 0;
+	/* No object is larger than PTRDIFF_MAX: such a size is never asked
+	 * of realloc() (valgrind calls it a negative one). */
+	if (size > (size_t)PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return -1;
+	}
 	while (cap < size)
-		cap = cap > SIZE_MAX / 2 ? size : cap * 2;
+		cap = cap > (size_t)PTRDIFF_MAX / 2 ? size : cap * 2;
 	data = realloc(sp->data, cap);
 	if (!data) {
 		errno = ENOMEM;

@@ -199,18 +199,21 @@ static int expect_failure_but(int skip, const char *suffix, const char *prefix,
                               const char *dir, int want)
 {
 	char untouched[] = "untouched";
-	char *out = untouched;
+	char *out = untouched, *got;
 	int dfd, r = 0;
 
 	errno = 0;
 	if (tempfile_mkstemp(suffix, prefix, dir, 0, &out) != -1 || errno != want)
 		r |= 1;
 	errno = 0;
-	if (tempfile_mkdtemp(suffix, prefix, dir) != NULL || errno != want)
+	if ((got = tempfile_mkdtemp(suffix, prefix, dir)) != NULL || errno != want)
 		r |= 2;
+	free(got);
 	errno = 0;
-	if (tempfile_mktemp(suffix, prefix, dir) != NULL || errno != want)
+	/* (mktemp() names but creates nothing: where it may, it succeeds.) */
+	if ((got = tempfile_mktemp(suffix, prefix, dir)) != NULL || errno != want)
 		r |= 4;
+	free(got);
 	r &= ~skip;
 	dfd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY);
 	if (dfd >= 0) {
@@ -520,6 +523,7 @@ static int stdio_closed_child(void *arg)
 	fd = tempfile_mkstempat(dfd, NULL, NULL, 0, &name);
 	if (fd <= 2 || !(fcntl(fd, F_GETFD) & FD_CLOEXEC))
 		return 2;
+	free(name);
 	/* The lowest free descriptors are still 0, 1 and 2. */
 	fd = open("/dev/null", O_RDONLY);
 	return fd == 0 ? 0 : 3;

@@ -174,17 +174,21 @@ enum { N = 200 };
 static tempfile_names *child_names;
 static int child_pipe = -1;
 
-static int draw_up_pipe(void *unused)
+/* The child frees the parent's buffer it inherited (arg): what is left
+ * allocated at its exit is the library's. */
+static int draw_up_pipe(void *inherited)
 {
 	name_t buf;
 	size_t i;
+	int r = 0;
 
-	(void)unused;
-	for (i = 0; i < N; i++)
+	free(inherited);
+	for (i = 0; i < N && !r; i++)
 		if (tempfile_names_next(child_names, buf, NAME_SIZE) < 0 ||
 		    write(child_pipe, buf, NAME_SIZE) != NAME_SIZE)
-			return 1;
-	return 0;
+			r = 1;
+	tempfile_names_free(child_names);
+	return r;
 }
 
 /* After a fork the parent and the child continue from the same buffered
@@ -205,7 +209,7 @@ START_TEST(test_fork_diverges)
 		ck_assert_int_eq(tempfile_names_next(names, v[0], NAME_SIZE), 0);
 		ck_assert_int_eq(pipe(fds), 0);
 		child_pipe = fds[1];
-		pid_t pid = tu_spawn(how, draw_up_pipe, NULL);
+		pid_t pid = tu_spawn(how, draw_up_pipe, v);
 		ck_assert_int_ge(pid, 0);
 		close(fds[1]);
 		for (i = 0; i < N; i++)

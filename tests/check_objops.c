@@ -309,7 +309,8 @@ static int reopen_without_proc(void *dir)
 	int kind, fd;
 
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	/* The kernel ignores the type here; valgrind reads it. */
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ(mount("none", "/proc", "tmpfs", 0, NULL) == 0);
 	REQ(access("/proc/self", F_OK) == -1);
 	for (kind = 0; kind < KINDS; kind++) {
@@ -403,8 +404,10 @@ static int reopen_no_descriptors(void *arg)
 	}
 	REQ((fd = dup(0)) >= 0);
 	close(fd);
+	/* The soft limit only: tu_exit() lifts it, and valgrind refuses to
+	 * lower the hard one. */
 	REQ(getrlimit(RLIMIT_NOFILE, &rl) == 0);
-	rl.rlim_cur = (rlim_t)fd; /* the soft limit only: tu_exit() lifts it */
+	rl.rlim_cur = (rlim_t)fd;
 	REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
 	for (kind = 0; kind < KINDS; kind++) {
 		errno = 0;

@@ -220,7 +220,7 @@ END_TEST
  * thread's descriptors hold other files (decoys), so a link or an ACL read
  * through /proc/self/fd/N would reach the wrong file. */
 struct own_table {
-	const char *dir, *dest, *decoy_file, *decoy_dir;
+	char *dir, *dest, *decoy_file, *decoy_dir;
 	pthread_barrier_t made, decoyed;
 	int fd, failed;
 };
@@ -309,8 +309,8 @@ START_TEST(test_thread_own_table)
 	ck_assert_uint_eq(st.st_mode & 07777, 0640);
 #endif
 	ck_assert_int_eq(tu_count_entries(dir), 1);
-	free((char *)o.dest);
-	free((char *)o.decoy_file);
+	free(o.dest);
+	free(o.decoy_file);
 	free(decoy_dir);
 	free(dir);
 }
@@ -568,10 +568,9 @@ END_TEST
 /* A disk that fills up while the copy beside the target is written (here
  * the file size limit): persist fails, the target and the object are as
  * they were, and nothing is left beside it. */
-static int full_disk_child(void *arg)
+static int full_disk_steps(int kind, const char *dest)
 {
-	int kind = *(int *)arg;
-	char big[8192], *dest = target("dest");
+	char big[8192];
 	struct rlimit rl;
 	tempfile *tf;
 
@@ -590,7 +589,7 @@ static int full_disk_child(void *arg)
 	errno = 0;
 	/* An O_TMPFILE file is linked, not copied: it gets through. */
 	if (kind == UNNAMED && TFP_O_TMPFILE != 0)
-		return tempfile_persist(tf, dest, 0) == 0 ? 0 : 3;
+		return tempfile_persist(tf, dest, 0) == 0 && tempfile_close(tf) == 0 ? 0 : 3;
 	if (tempfile_persist(tf, dest, 0) != -1 || errno != EFBIG)
 		return 4;
 	if (tu_count_entries(tu_base) != 1 || tempfile_rolled(tf) != (kind != SPOOLED))
@@ -598,6 +597,15 @@ static int full_disk_child(void *arg)
 	if (tempfile_seek(tf, 0, SEEK_SET) != 0 || tempfile_read(tf, big, sizeof big) != (ssize_t)sizeof big)
 		return 6;
 	return tempfile_close(tf) == 0 ? 0 : 7;
+}
+
+static int full_disk_child(void *arg)
+{
+	char *dest = target("dest");
+	int r = full_disk_steps(*(int *)arg, dest);
+
+	free(dest);
+	return r;
 }
 
 START_TEST(test_full_disk)

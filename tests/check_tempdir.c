@@ -106,10 +106,14 @@ static int unwritable_child(void *arg)
 	char *got;
 
 	(void)arg;
+	int r;
+
 	got = tempfile_get_default_tempdir();
 	if (!got)
 		return 2;
-	return strcmp(got, getenv("TMP")) == 0 ? 0 : 3;
+	r = strcmp(got, getenv("TMP")) == 0 ? 0 : 3;
+	free(got);
+	return r;
 }
 
 /* As an unprivileged user, a directory it cannot write to is passed over. */
@@ -433,6 +437,7 @@ static int use_settings(void *unused)
 	if (fd < 0)
 		return 3;
 	unlink(path);
+	free(path);
 	return 0;
 }
 
@@ -461,6 +466,8 @@ START_TEST(test_fork_while_setting)
 		 * children get arenas no other thread holds. */
 		how = TU_BY_FORK;
 #endif
+		if (TU_TSAN) /* testutil.h */
+			how = TU_BY_FORK;
 		pid[i] = tu_spawn(how, use_settings, NULL);
 		nanosleep(&pause, NULL);
 	}

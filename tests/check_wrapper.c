@@ -327,7 +327,9 @@ static int exit_child(void *arg)
 		tempfile_cleanup_all();
 	else
 		exit(0);
-	return tempfile_close(gone) == 0 && tempfile_close(kept) == 0 ? 3 : 4;
+	free(dest);
+	return tempfile_close(gone) == 0 && tempfile_close(kept) == 0 &&
+	       tempfile_close(moved) == 0 ? 3 : 4;
 }
 
 /* exit(), death by SIGTERM, and tempfile_cleanup_all() by hand remove what

@@ -16,6 +16,22 @@
 	} \
 } while (0)
 
+/* 1 in a build with ThreadSanitizer (gcc says __SANITIZE_THREAD__, clang
+ * __has_feature).  Its runtime takes its own locks around fork() only, in
+ * an interceptor: a child made by _Fork(), SYS_fork or clone() while another
+ * thread runs can inherit one of them held and hang in the runtime (never
+ * in the library), so such tests make their children with fork() there. */
+#if defined(__SANITIZE_THREAD__)
+# define TU_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define TU_TSAN 1
+# endif
+#endif
+#ifndef TU_TSAN
+# define TU_TSAN 0
+#endif
+
 /* uid and gid that permission tests drop to (root ignores permissions). */
 #define TU_NOBODY 65534
 
@@ -98,6 +114,11 @@ void tu_rmtree(const char *path);
  * clone() into the new namespace and looks itself up in a /proc that
  * belongs to another), so its check at exit is off from then on. */
 extern int tu_no_leak_check;
+
+/* n, or a tenth of it (at least 1) where the environment has TU_SLOW=1:
+ * for the rounds of stress loops under valgrind (.ci/checkers), which runs
+ * them tens of times slower.  Every test still runs. */
+int tu_rounds(int n);
 
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
