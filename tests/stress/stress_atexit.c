@@ -9,9 +9,14 @@
  * makes the child die: by exit(), by SIGTERM, and by SIGTERM while the
  * threads are still making them (at half way).  Each time the child must
  * end as it was told (status 0, or killed by SIGTERM: the library
- * re-raises it) and the parent must count nothing left.
+ * re-raises it) and the parent must count nothing left.  Before its
+ * exit(), the child also makes children of its own every way but vfork()
+ * (whose child shares the memory, and must _exit()); each registers a file
+ * of its own and ends by exit() or SIGTERM: that file must go, and none of
+ * the 100,000 of its parent's.
  */
 #define _GNU_SOURCE
+#include "config.h"
 #include "stress.h"
 
 #include <tempfile.h>
@@ -23,12 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 enum { BY_EXIT, BY_SIGTERM, BY_SIGTERM_WHILE_MAKING, N_WAYS };
 static const char *const way_names[N_WAYS] = {
-	"exit()", "SIGTERM", "SIGTERM half way through making them",
+	"exit() (after 5 children's exit/SIGTERM)", "SIGTERM", "SIGTERM half way through making them",
 };
 
 static const char *dir;
@@ -81,6 +88,67 @@ static void *maker(void *arg)
 	return NULL;
 }
 
+enum { GC_FORK, GC_UNDERSCORE_FORK, GC_SYSCALL, GC_CLONE, GC_SIGTERM, N_GC };
+
+/* A grandchild: one file of its own, then exit() or death by SIGTERM. */
+static int grandchild(void *arg)
+{
+	int how = (int)(intptr_t)arg;
+	tempfile *tf = tempfile_named(NULL, "g", dir, TEMPFILE_CLEANUP_AT_EXIT);
+
+	if (!tf || tempfile_closefd(tf) != 0)
+		_exit(1);
+	if (how == GC_SIGTERM)
+		raise(SIGTERM);
+	exit(0);
+}
+
+static pid_t spawn_grandchild(int how)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pid_t pid;
+
+	if (how == GC_CLONE)
+		return clone(grandchild, stack + sizeof stack, SIGCHLD, (void *)(intptr_t)how);
+#ifdef HAVE__FORK
+	if (how == GC_UNDERSCORE_FORK)
+		pid = _Fork();
+	else
+#endif
+	if (how == GC_SYSCALL || how == GC_UNDERSCORE_FORK)
+		pid = (pid_t)syscall(SYS_fork);
+	else
+		pid = fork();
+	if (pid == 0)
+		grandchild((void *)(intptr_t)how);
+	return pid;
+}
+
+/* With everything pending here, children of this process that exit or
+ * die must remove their own entries and none of ours. */
+static void grandchildren(void)
+{
+	long before = st_count_dir(dir), after;
+	int how, status;
+
+	for (how = 0; how < N_GC; how++) {
+		pid_t pid = spawn_grandchild(how);
+
+		if (pid < 0) {
+			st_fail("a grandchild: %s", strerror(errno));
+			continue;
+		}
+		status = st_wait(pid, 120, "grandchild");
+		if (status != -1 && (how == GC_SIGTERM ? !WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM
+		                                       : !WIFEXITED(status) || WEXITSTATUS(status) != 0))
+			st_fail("grandchild %d: wait status 0x%x", how, status);
+	}
+	after = st_count_dir(dir);
+	if (after != before)
+		st_fail("%d children exited or died with %ld entries pending: %ld are left",
+		        N_GC, before, after);
+}
+
 /* The child: makes everything, reports, and waits to be told to exit or
  * to be killed. */
 static int child(int way, int report_fd, int go_fd)
@@ -100,6 +168,8 @@ static int child(int way, int report_fd, int go_fd)
 		}
 	for (i = 0; i < n_threads; i++)
 		pthread_join(t[i], NULL);
+	if (way == BY_EXIT)
+		grandchildren();
 	failed = st_failures() - failed;
 	snprintf(line, sizeof line, "%ld %.2f %ld\n", atomic_load(&n_made), st_now() - start, failed);
 	if (st_write_all(report_fd, line, strlen(line)) < 0)
@@ -155,7 +225,7 @@ static void run(int way)
 		    sscanf(line, "%ld %lf %ld", &made, &secs, &failed) != 3)
 			st_fail("%s: no report from the child", way_names[way]);
 		before = st_count_dir(dir);
-		printf("  %-38s %ld made in %.1f s (%ld failed), %ld entries counted;",
+		printf("  %-42s %ld made in %.1f s (%ld failed), %ld entries counted;",
 		       way_names[way], made, secs, failed, before);
 		if (made != n_files + n_dirs || failed || before != made)
 			st_fail("%s: %ld made, %ld failed, %ld counted", way_names[way], made, failed, before);
@@ -169,7 +239,7 @@ static void run(int way)
 	status = st_wait(pid, 300, way_names[way]);
 	after = st_count_dir(dir);
 	if (way == BY_SIGTERM_WHILE_MAKING)
-		printf("  %-38s killed at >= %ld made;", way_names[way], (n_files + n_dirs) / 2);
+		printf("  %-42s killed at >= %ld made;", way_names[way], (n_files + n_dirs) / 2);
 	printf(" dead %.1f s later, %ld entries left\n", st_now() - t0, after);
 	if (status != -1 && (way == BY_EXIT ? !WIFEXITED(status) || WEXITSTATUS(status) != 0
 	                                    : !WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM))
