@@ -1036,6 +1036,7 @@ START_TEST(test_dirents_not_a_directory)
 }
 END_TEST
 
+#ifdef HAVE_NAME_TO_HANDLE_AT
 /* The mount-id fallback rmtree uses where statx() cannot say: a bind
  * mount of a directory of the same file system is another mount, a plain
  * subdirectory is not, and a name that is not there cannot say (0). */
@@ -1106,6 +1107,8 @@ START_TEST(test_dir_id_without_handle)
 }
 END_TEST
 
+#endif
+
 /* As nobody, root's directories cannot be given rwx by any of the ways,
  * O_PATH or not; the mode stays, and the error is the kernel's EPERM (or
  * EACCES where the /proc way is off). */
@@ -1172,8 +1175,10 @@ static Suite *rmtree_suite(void)
 #if HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64 /* the getdents64 backend */
 	tcase_add_test(id, test_dirents_not_a_directory);
 #endif
+#ifdef HAVE_NAME_TO_HANDLE_AT /* else no handles, no mount ids */
 	tcase_add_test(id, test_mount_point_at);
 	tcase_add_test(id, test_dir_id_without_handle);
+#endif
 	tcase_add_test(id, test_owner_rwx_refused_as_nobody);
 	suite_add_tcase(s, id);
 
