@@ -172,9 +172,11 @@ static void usage(const char *prog, const struct bench_table *tables, size_t nta
 		for (i = 0; i < tables[t].ncases; i++) {
 			const struct bench_case *c = &tables[t].cases[i];
 
+			long n = tables[t].count ? tables[t].count : 1000;
+
 			if (c->run)
-				fprintf(stderr, "case %s %s %ld\n", c->name, c->fn ? c->fn : "-",
-				        tables[t].count < 0 ? 0 : tables[t].count ? tables[t].count : 1000);
+				fprintf(stderr, "case %s %s %ld %ld\n", c->name, c->fn ? c->fn : "-",
+				        n < 0 ? 0 : n, n < -1 ? -n : n < 0 ? 0 : n);
 		}
 }
 

@@ -34,7 +34,10 @@ struct bench_table {
 	size_t ncases;
 	long max_batch;
 	int rounds;     /* 0: the default (15) */
-	long count;     /* operations bench/syscalls.sh counts (0: 1000; -1: none) */
+	/* Operations bench/syscalls.sh and bench/instructions.sh count: 0 is
+	 * 1000; -1 none; below -1, -count and under callgrind only (what
+	 * strace would take minutes to set up: a registry of 100,000). */
+	long count;
 	/* Untimed, before the table is timed or one of its cases is
 	 * counted (grows a registry, ...); NULL for none. */
 	int (*before)(void);
@@ -66,7 +69,8 @@ extern int bench_quick;
  * With CASE N: runs only CASE, N operations, untimed, each batch between
  * two marker calls (access("/bench:start"), access("/bench:stop")) so that
  * bench/syscalls.sh counts under strace what the operations cost and
- * nothing else.  -h: lists "case NAME FUNCTION COUNT", one case a line.
+ * nothing else.  -h: lists "case NAME FUNCTION STRACE_N CALLGRIND_N", one
+ * case a line.
  * Returns the exit status for main().
  */
 int bench_tables(int argc, char **argv, struct bench_table *tables, size_t ntables);

@@ -99,7 +99,9 @@ static int run_tables(int argc, char **argv)
 	static char title[2][TITLE_MAX];
 	struct bench_table tables[] = {
 		{ title[0], "ns/file", at_1k, 2, 4096, 0, 500, before_1k, after_1k, {0}, {0} },
-		{ title[1], "ns/file", at_100k, 2, 4096, 0, 500, before_100k, after_100k, {0}, {0} },
+		/* strace would take minutes over the 100,000 creates before. */
+		{ title[1], "ns/file", at_100k, 2, 4096, 0, -500, before_100k, after_100k,
+		  {0}, {0} },
 	};
 
 	snprintf(title[0], TITLE_MAX, "registration in %s: create+close with 1,000 pending%s",

@@ -12,19 +12,26 @@
 
 #include "fsutil.h"
 
+/* The private directory is a tempfile_dir registered for cleanup at exit,
+ * so that a run stopped by ^C or a closed pipe leaves nothing behind. */
+static tempfile_dir *private_dir;
+
 int fs_private_dir(const char *parent, const char *prefix, char **dir, int *fd)
 {
-	if (!(*dir = tempfile_mkdtemp(NULL, prefix, parent))) {
-		perror("tempfile_mkdtemp");
+	*fd = -1;
+	*dir = NULL;
+	if (!(private_dir = tempfile_dir_new(NULL, prefix, parent, TEMPFILE_CLEANUP_AT_EXIT))) {
+		perror("tempfile_dir_new");
 		return -1;
 	}
-	if ((*fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	if (!(*dir = strdup(tempfile_dir_name(private_dir))) ||
+	    (*fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    setenv("TMPDIR", *dir, 1) < 0) {
-		perror(*dir);
+		perror(*dir ? *dir : "strdup");
 		if (*fd >= 0)
 			close(*fd);
-		rmdir(*dir);
 		free(*dir);
+		tempfile_dir_close(private_dir);
 		return -1;
 	}
 	return 0;
@@ -35,10 +42,16 @@ int fs_private_dir_end(char *dir, int fd)
 	int r = 0;
 
 	close(fd);
+	/* rmdir(), not the cleanup: a benchmark that left something behind
+	 * is told; the cleanup then removes what it left. */
 	if (rmdir(dir) < 0) {
 		perror(dir);
 		r = -1;
+	} else {
+		tempfile_dir_keep(private_dir);
 	}
+	if (tempfile_dir_close(private_dir) < 0)
+		r = -1;
 	free(dir);
 	return r;
 }

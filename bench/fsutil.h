@@ -3,12 +3,14 @@
 #define BENCH_FSUTIL_H
 
 /* Makes a private directory PREFIX* in parent (NULL: the default
- * directory) for a run: its malloc()ed path in *dir and a descriptor in
- * *fd.  Also sets $TMPDIR to it, for GLib and Python, which choose their
- * directory from there.  0, or -1 with errno (reported). */
+ * directory) for a run, removed at exit or on a fatal signal if the run
+ * stops before fs_private_dir_end(): its malloc()ed path in *dir and a
+ * descriptor in *fd.  Also sets $TMPDIR to it, for GLib and Python, which
+ * choose their directory from there.  0, or -1 with errno (reported). */
 int fs_private_dir(const char *parent, const char *prefix, char **dir, int *fd);
 
-/* Removes the private directory, which must be empty: 0, or -1 (reported). */
+/* Removes the private directory, which must be empty (else it says so and
+ * removes what is left): 0, or -1 (reported). */
 int fs_private_dir_end(char *dir, int fd);
 
 /* Removes every entry (none of them directories) in the directory dir_fd:

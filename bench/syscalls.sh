@@ -12,7 +12,7 @@ shift
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # -q: the first case only, to see that counting works.
-"$@" -h 2>&1 | sed -n 's/^case //p' | sed "${quick:+1q}" | while read -r c fn n; do
+"$@" -h 2>&1 | sed -n 's/^case //p' | sed "${quick:+1q}" | while read -r c fn n _; do
 	[ "$n" -gt 0 ] || continue
 	[ -z "$quick" ] || n=2
 	strace -f -qq -o "$out" "$@" ${quick:+-q} "$c" "$n" >/dev/null
@@ -23,7 +23,7 @@ trap 'rm -f "$out"' EXIT
 		on && /^[a-z_0-9]+\(/ { sub(/\(.*/, ""); k[$0]++; total++ }
 		END {
 			s = ""
-			for (x in k) s = s sprintf(" %s %.2f", x, k[x] / n)
+			for (x in k) if (k[x] / n >= 0.005) s = s sprintf(" %s %.2f", x, k[x] / n)
 			printf "  %-24s %9.2f %s\n", c, total / n, s
 		}' "$out"
 done
