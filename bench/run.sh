@@ -1,91 +1,50 @@
 #!/bin/sh
-# `make bench`: runs each benchmark (the side-by-side tables), then counts
-# per operation of every case the system calls (strace) and the user-space
-# instructions (valgrind --tool=callgrind), where those are installed.
+# `make bench`: runs each benchmark (the side-by-side tables) in each of
+# BENCH_DIRS, then counts per operation of every case the system calls
+# (bench/syscalls.sh, strace) and the user-space instructions
+# (bench/instructions.sh, valgrind --tool=callgrind), where those are
+# installed, in the first of BENCH_DIRS (make it the tmpfs: the counts are
+# the same, the run much shorter).
 #
-# Environment: BENCH_DIRS, the directories bench_mkstemp makes its files in
-# (default: $TMPDIR or /tmp, and /dev/shm where it is a tmpfs), so that tmpfs
-# and a disk are both measured; BENCH_QUICK=1 for a smoke run (tiny batches
-# and counts: checks that the programs build and run, measures nothing).
-#
-# Counting: each case is run untimed as "prog CASE N" and as "prog CASE 0";
-# the difference over N leaves out what the program does once (loading,
-# set-up), so what remains is the cost of one operation.  callgrind counts
-# the instructions of the case's function only (--toggle-collect), its
-# callees included: the user-space cost of one create, one name.  Both
-# tools slow the program down, which is why timings come from other runs.
+# Environment: BENCH_DIRS, the directories the programs make their files
+# in (default: $TMPDIR or /tmp, and /dev/shm where it is a tmpfs), so that
+# tmpfs and a disk are both measured; BENCH_QUICK=1 for a smoke run (tiny
+# batches, trees and counts: checks that the programs build and run,
+# measures nothing).
 set -eu
 
 quick=${BENCH_QUICK:-}
 q=${quick:+-q}
+here=$(dirname "$0")
 
-# "case function" lines of a program (its usage lists them).
-cases() {
-	"$@" -h 2>&1 | sed -n 's/^functions://p' | tr ' ' '\n' | sed -n 's/:/ /p'
-}
-
-# strace: "syscall calls" lines for one run.
-tally() {
-	out=$(mktemp)
-	strace -f -c -o "$out" "$@" >/dev/null
-	# Rows are "% seconds usecs/call calls [errors] syscall"; skip the
-	# header, the rules and the total.
-	awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$out"
-	rm -f "$out"
-}
-
-syscalls_per_op() {
-	n=$1
-	shift
-	cases "$@" | while read -r c fn; do
-		base=$(mktemp)
-		tally "$@" "$c" 0 > "$base"
-		tally "$@" "$c" "$n" | awk -v n="$n" -v c="$c" '
-			FNR == NR { base[$1] = $2; next }
-			{ d = ($2 - base[$1]) / n; if (d >= 0.001) s = s sprintf(" %s %.3f", $1, d) }
-			END { printf "  %-20s%s\n", c, s }' "$base" -
-		rm -f "$base"
-	done
-}
-
-# callgrind: instructions in fn (and what it calls) for one run.
-collected() {
-	fn=$1
-	shift
-	out=$(mktemp)
-	valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		--toggle-collect="$fn" "$@" 2>"$out" >/dev/null
-	sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$out"
-	rm -f "$out"
-}
-
-instructions_per_op() {
-	n=$1
-	shift
-	cases "$@" | while read -r c fn; do
-		b=$(collected "$fn" "$@" "$c" 0)
-		a=$(collected "$fn" "$@" "$c" "$n")
-		awk -v a="$a" -v b="$b" -v n="$n" -v c="$c" -v fn="$fn" \
-			'BEGIN { printf "  %-20s %8.1f  (%s)\n", c, (a - b) / n, fn }'
-	done
-}
-
-# Second stage, under libtool (below): $2 and $3 are the real programs.
+# Second stage, under libtool (below): the real programs, not libtool's
+# wrapper scripts, so that strace and callgrind see them and not a shell.
 if [ "${1-}" = --count ]; then
-	names=$2 mkstemp=$3
+	shift
 	dir=${BENCH_DIRS%% *}
-	nn=${quick:+100} nf=${quick:+20}
 	if command -v strace >/dev/null 2>&1; then
-		echo "system calls per operation (strace -c, N operations less a run of 0):"
-		syscalls_per_op "${nn:-10000}" "$names"
-		syscalls_per_op "${nf:-500}" "$mkstemp" -d "$dir"
+		echo "system calls per operation (strace -f, between the markers; total, then by call):"
+		for p in "$@"; do
+			case $p in
+			*names) sh "$here/syscalls.sh" "$quick" "$p" ;;
+			*spool) sh "$here/syscalls.sh" "$quick" "$p"
+			        sh "$here/syscalls.sh" "$quick" "$p" -d "$dir" ;;
+			*) sh "$here/syscalls.sh" "$quick" "$p" -d "$dir" ;;
+			esac
+		done
 	else
 		echo "strace not found: system calls per operation not counted"
 	fi
 	if command -v valgrind >/dev/null 2>&1; then
 		echo "user-space instructions per operation (callgrind, in the function named):"
-		instructions_per_op "${nn:-20000}" "$names"
-		instructions_per_op "${nf:-2000}" "$mkstemp" -d "$dir"
+		for p in "$@"; do
+			case $p in
+			*names) sh "$here/instructions.sh" "$quick" "$p" ;;
+			*spool) sh "$here/instructions.sh" "$quick" "$p"
+			        sh "$here/instructions.sh" "$quick" "$p" -d "$dir" ;;
+			*) sh "$here/instructions.sh" "$quick" "$p" -d "$dir" ;;
+			esac
+		done
 	else
 		echo "valgrind not found: instructions per operation not counted"
 	fi
@@ -100,14 +59,29 @@ if [ -z "${BENCH_DIRS-}" ]; then
 fi
 export BENCH_DIRS
 bench="${top_builddir:-.}/bench"
+echo "$(uname -srm); $(nproc 2>/dev/null || echo '?') CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 "$bench/bench_names" $q
+echo
+"$bench/bench_spool" $q
+# Beyond the first directory, small trees only and no registry of 100,000
+# files: on a disk where an rmdir takes milliseconds, a chain of 100,000
+# directories or 100,000 pending files would take many minutes.
+first=1
 for d in $BENCH_DIRS; do
 	echo
-	echo "$d: $(stat -f -c %T "$d" 2>/dev/null || echo '?')"
-	"$bench/bench_mkstemp" -d "$d" $q
+	echo "==== $d: $(stat -f -c %T "$d" 2>/dev/null || echo '?')"
+	for p in mkstemp life tree spool register; do
+		case $p$first in
+		tree) s=-s ;;
+		register) continue ;;
+		*) s= ;;
+		esac
+		echo
+		"$bench/bench_$p" -d "$d" $s $q
+	done
+	first=
 done
 echo
-# Tracing libtool's wrapper scripts would count the shell's calls too:
-# libtool runs this script again with the real programs in their place.
 exec "${top_builddir:-.}/libtool" --mode=execute "${SHELL:-/bin/sh}" "$0" --count \
-	"$bench/bench_names" "$bench/bench_mkstemp"
+	"$bench/bench_names" "$bench/bench_mkstemp" "$bench/bench_life" "$bench/bench_tree" \
+	"$bench/bench_spool" "$bench/bench_register"
