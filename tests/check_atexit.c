@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +60,69 @@ START_TEST(test_every_fatal_signal)
 	int sig = tu_fatal_signals[_i];
 
 	ck_assert_int_eq(tu_run(signal_child, &sig, 0), 100 + sig);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* ---- The handler, watched by a tracer ---- */
+
+/* Traced by the test: the tracer delivers sig once and keeps the second
+ * one, the handler's re-raise, from killing us, so that we can look at the
+ * process our handler left. */
+static int traced_child(int sig)
+{
+	struct tfp_exit_slot *slot;
+	tempfile_dir *d;
+	tempfile *tf;
+	sigset_t old;
+
+	REQ(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);
+	REQ(default_signals() == 0);
+	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ((d = keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1)));
+	REQ(!tfp_exit_removed(tf->exit_slot));
+	raise(sig);
+	/* Here only because the tracer kept the re-raised signal. */
+	REQ(tu_count_entries(tu_base) == 0);
+	REQ(tfp_exit_removed(tf->exit_slot));
+	REQ(!tfp_exit_removed(NULL));
+	/* Dying: nothing new is registered, so nothing is made. */
+	tfp_block_fatal_signals(&old);
+	errno = 0;
+	slot = tfp_exit_reserve_nested();
+	tfp_restore_signals(&old);
+	REQ(!slot && errno == EINTR);
+	errno = 0;
+	REQ(!tfp_exit_register(NULL, -1) && errno == EINVAL);
+	/* What the handler removed is not an error to close. */
+	REQ(tempfile_close(tf) == 0);
+	REQ(tempfile_dir_close(d) == 0);
+	return 0;
+}
+
+START_TEST(test_handler_reraises)
+{
+	int sig = tu_fatal_signals[_i], status, seen = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		tu_exit(traced_child(sig));
+	for (;;) {
+		int pass;
+
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (!WIFSTOPPED(status))
+			break;
+		pass = WSTOPSIG(status);
+		if (pass == sig && seen++ > 0)
+			pass = 0;
+		ck_assert_int_eq(ptrace(PTRACE_CONT, pid, NULL, (void *)(intptr_t)pass), 0);
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	ck_assert_int_eq(seen, 2);
 	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
@@ -733,6 +797,7 @@ int main(void)
 	tcase_add_loop_test(sig, test_every_fatal_signal, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_storm, 0, N_KINDS);
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
+	tcase_add_loop_test(sig, test_handler_reraises, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_other_thread, 0, N_OPS);
 	tcase_add_loop_test(sig, test_cleanup_right_after_rename, 0, OP_FIRST_USE);
 	tcase_add_test(sig, test_failed_rename_still_cleaned);

@@ -390,6 +390,35 @@ START_TEST(test_zero_length_write)
 }
 END_TEST
 
+/* The in-memory half alone, as wrapper.c's callers never drive it: a
+ * write at the last position an off_t holds, or a size that no allocation
+ * gets, fails with ENOMEM and leaves the spool as it was (past SIZE_MAX
+ * where size_t is the narrower, in realloc() where not). */
+START_TEST(test_spool_limits)
+{
+	struct tfp_spool *sp = calloc(1, sizeof *sp);
+	char buf[4] = "";
+
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(tfp_spool_write(sp, "abc", 3), 3);
+	sp->pos = (off_t)((uintmax_t)SIZE_MAX < (uintmax_t)TFP_OFF_MAX ? SIZE_MAX - 1
+	                                                               : (size_t)TFP_OFF_MAX);
+	errno = 0;
+	ck_assert_int_eq(tfp_spool_write(sp, "de", 2), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	errno = 0;
+	ck_assert_int_eq(tfp_spool_truncate(sp, SIZE_MAX), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_uint_eq(sp->size, 3);
+	ck_assert_int_eq(tfp_spool_read(sp, buf, 3), 0); /* still past the end */
+	sp->pos = 0;
+	ck_assert_int_eq(tfp_spool_read(sp, buf, sizeof buf), 3);
+	ck_assert_str_eq(buf, "abc");
+	tfp_spool_free(sp);
+	tfp_spool_free(NULL);
+}
+END_TEST
+
 static Suite *spooled_suite(void)
 {
 	Suite *s = suite_create("spooled");
@@ -412,6 +441,7 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_truncate_beyond_memory);
 	tcase_add_test(tc, test_write_beyond_memory);
 	tcase_add_test(tc, test_zero_length_write);
+	tcase_add_test(tc, test_spool_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }
