@@ -66,11 +66,31 @@ END_TEST
 
 /* ---- The handler, watched by a tracer ---- */
 
+static pthread_t traced_main;
+
+/* What ends the wait for a death that the tracer keeps from coming. */
+static void end_on_usr1(int sig)
+{
+	(void)sig;
+	tu_exit(0);
+}
+
+static void *wake_later(void *unused)
+{
+	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+
+	(void)unused;
+	nanosleep(&pause, NULL);
+	pthread_kill(traced_main, SIGUSR1);
+	return NULL;
+}
+
 /* Traced by the test: the tracer delivers sig once and keeps the second
  * one, the handler's re-raise, from killing us, so that we can look at the
  * process our handler left. */
 static int traced_child(int sig)
 {
+	pthread_t t;
 	struct tfp_exit_slot *slot;
 	tempfile_dir *d;
 	tempfile *tf;
@@ -97,7 +117,14 @@ static int traced_child(int sig)
 	/* What the handler removed is not an error to close. */
 	REQ(tempfile_close(tf) == 0);
 	REQ(tempfile_dir_close(d) == 0);
-	return 0;
+	/* An outer reservation waits for the death instead (here, until
+	 * SIGUSR1 ends the process): it never returns to create anything. */
+	traced_main = pthread_self();
+	REQ(signal(SIGUSR1, end_on_usr1) != SIG_ERR);
+	REQ(pthread_create(&t, NULL, wake_later, NULL) == 0);
+	tfp_block_fatal_signals(&old);
+	slot = tfp_exit_reserve();
+	return 3;
 }
 
 START_TEST(test_handler_reraises)

@@ -331,6 +331,11 @@ static int getrandom_refused(void *arg)
 	    errno == EPERM);
 	errno = 0;
 	REQ(tempfile_mkstemp(NULL, NULL, tu_base, 0, NULL) == -1 && errno == EPERM);
+	/* Registered for exit: the reservation fails first without a token. */
+	errno = 0;
+	REQ(!tempfile_named(NULL, NULL, tu_base, TEMPFILE_CLEANUP_AT_EXIT) && errno == EPERM);
+	errno = 0;
+	REQ(!tempfile_dir_new(NULL, NULL, tu_base, TEMPFILE_CLEANUP_AT_EXIT) && errno == EPERM);
 	REQ(tu_count_entries(tu_base) == 0);
 	tempfile_names_free(own);
 	return 0;
