@@ -128,6 +128,59 @@ START_TEST(test_long_cwd)
 }
 END_TEST
 
+static int same_name(char *out)
+{
+	memcpy(out, "aaaaaaaa", TEMPFILE_NAME_LEN);
+	return 0;
+}
+
+/* The named probe (no O_TMPFILE) in a directory where every name it draws
+ * is taken: after its tries, the next candidate. */
+START_TEST(test_probe_names_taken)
+{
+	char *taken = tu_subdir("taken", 0), *next = tu_subdir("next", 0);
+	char *in_taken = tu_join(taken, "tmpaaaaaaaa"), *got;
+
+	ck_assert_int_eq(mkdir(in_taken, 0700), 0);
+	setenv("TMPDIR", taken, 1);
+	setenv("TEMP", next, 1);
+	atomic_store(&tfp_tmpfile_works, 0);
+	tfp_name_hook = same_name;
+	got = tempfile_get_default_tempdir();
+	tfp_name_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, next);
+	ck_assert_int_eq(tu_count_entries(taken), 1);
+	ck_assert_int_eq(tu_count_entries(next), 0);
+	free(got);
+	free(in_taken);
+	free(taken);
+	free(next);
+}
+END_TEST
+
+static int no_name(char *out)
+{
+	(void)out;
+	errno = EPERM;
+	return -1;
+}
+
+/* No name to probe with: no directory, and nothing made anywhere. */
+START_TEST(test_probe_without_names)
+{
+	setenv("TMPDIR", tu_base, 1);
+	atomic_store(&tfp_tmpfile_works, 0);
+	tfp_name_hook = no_name;
+	errno = 0;
+	ck_assert_ptr_null(tempfile_get_default_tempdir());
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_null(tempfile_gettempdir());
+	tfp_name_hook = NULL;
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* The directory probe leaves nothing behind in the directory it chose. */
 START_TEST(test_default_is_tmpdir)
 {
@@ -736,6 +789,8 @@ static Suite *tempdir_suite(void)
 	tcase_add_test(tc, test_candidate_empty_skipped);
 	tcase_add_test(tc, test_cwd_gone);
 	tcase_add_test(tc, test_long_cwd);
+	tcase_add_test(tc, test_probe_names_taken);
+	tcase_add_test(tc, test_probe_without_names);
 	tcase_add_test(tc, test_default_is_tmpdir);
 	tcase_add_test(tc, test_missing_and_file_skipped);
 	tcase_add_test(tc, test_unwritable_skipped);
