@@ -749,6 +749,65 @@ START_TEST(test_busy_entry_waited_for_last)
 }
 END_TEST
 
+static void *close_dir(void *d)
+{
+	return (void *)(intptr_t)tempfile_dir_close(d);
+}
+
+static void *release_later(void *fd)
+{
+	const struct timespec pause = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+	return (void *)(intptr_t)write(*(int *)fd, "x", 1);
+}
+
+/* While another thread's tempfile_cleanup_all() is half way through a
+ * tree, a close of that tree waits for it and reports it removed, and a
+ * second tempfile_cleanup_all() removes the rest and waits for it too. */
+static int busy_removal_child(void *unused)
+{
+	pthread_t sweeper, closer, releaser;
+	int go[2], file_gone;
+	tempfile_dir *d;
+	tempfile *tf;
+	struct stat st;
+	void *r;
+
+	(void)unused;
+	REQ(pipe(go) == 0);
+	go_fd = go[0];
+	REQ(signal(SIGUSR1, on_usr1) != SIG_ERR);
+	REQ((d = tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+	REQ(fill(tempfile_dir_name(d)) == 0);
+	REQ((tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+	REQ(pthread_create(&sweeper, NULL, cleanup_thread, NULL) == 0);
+	do
+		REQ(stat(tempfile_dir_name(d), &st) == 0);
+	while (st.st_nlink == 2 + BUSY_SUBDIRS);
+	REQ(pthread_kill(sweeper, SIGUSR1) == 0);
+	while (!atomic_load(&in_usr1))
+		sched_yield();
+	REQ(pthread_create(&closer, NULL, close_dir, d) == 0);
+	REQ(pthread_create(&releaser, NULL, release_later, &go[1]) == 0);
+	tempfile_cleanup_all();
+	file_gone = access(tempfile_name(tf), F_OK) < 0;
+	REQ(pthread_join(closer, &r) == 0 && r == NULL);
+	REQ(pthread_join(releaser, &r) == 0 && (intptr_t)r == 1);
+	REQ(pthread_join(sweeper, NULL) == 0);
+	REQ(file_gone);
+	REQ(tu_count_entries(tu_base) == 0);
+	REQ(tempfile_close(tf) == 0);
+	return 0;
+}
+
+START_TEST(test_close_waits_for_busy_removal)
+{
+	ck_assert_int_eq(tu_run(busy_removal_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* ---- Registration costs the same however many are pending ---- */
 
 enum { COST_FEW = 1000, COST_MANY = 100000, COST_BLOCK = 1000, COST_RUNS = 5 };
@@ -824,6 +883,7 @@ int main(void)
 	tcase_add_loop_test(sig, test_every_fatal_signal, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_storm, 0, N_KINDS);
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
+	tcase_add_test(sig, test_close_waits_for_busy_removal);
 	tcase_add_loop_test(sig, test_handler_reraises, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_other_thread, 0, N_OPS);
 	tcase_add_loop_test(sig, test_cleanup_right_after_rename, 0, OP_FIRST_USE);
