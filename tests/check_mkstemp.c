@@ -674,6 +674,13 @@ START_TEST(test_dir_spellings)
 	close(fd);
 	free(path);
 	free(hidden);
+	hidden = tu_subdir("..hid", 0);
+	fd = tempfile_mkstemp(NULL, NULL, hidden, 0, &path);
+	ck_assert_int_gt(fd, 2);
+	assert_shape(path, hidden, "tmp", "");
+	close(fd);
+	free(path);
+	free(hidden);
 	free(sub);
 }
 END_TEST

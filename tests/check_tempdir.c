@@ -80,6 +80,8 @@ static int cwd_gone(void *dir)
 	errno = 0;
 	REQ(tfp_getcwd() == NULL && errno == ENOENT);
 	REQ(tfp_abspath("rel") == NULL && errno == ENOENT);
+	errno = 0;
+	REQ(tempfile_mkstemp(NULL, NULL, "rel", 0, NULL) == -1 && errno == ENOENT);
 	REQ((list = tempfile_candidate_tempdir_list()));
 	for (i = 0; want[i]; i++)
 		REQ(list[i] && strcmp(list[i], want[i]) == 0);
