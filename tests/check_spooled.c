@@ -308,6 +308,26 @@ START_TEST(test_failed_rollover)
 }
 END_TEST
 
+/* A seek of the stream before the start fails and moves nothing. */
+START_TEST(test_stream_bad_seek)
+{
+	tempfile *tf = tempfile_spooled(100, NULL, NULL, NULL, 0);
+	FILE *f = tempfile_stream(tf);
+	char buf[4] = "";
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs("abc", f), 0);
+	errno = 0;
+	ck_assert_int_eq(fseeko(f, -10, SEEK_SET), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(ftello(f), 3);
+	ck_assert_int_eq(fseeko(f, 0, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(buf, 1, 3, f), 3);
+	ck_assert_str_eq(buf, "abc");
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
 /* A rollover onto a full file system: the file is made but the spool's
  * bytes do not fit; they stay in memory, and the file goes again. */
 static int full_rollover(void *dir)
@@ -483,6 +503,7 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_zero_length_write);
 	tcase_add_test(tc, test_spool_limits);
 	tcase_add_test(tc, test_full_rollover);
+	tcase_add_test(tc, test_stream_bad_seek);
 	suite_add_tcase(s, tc);
 	return s;
 }
