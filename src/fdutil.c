@@ -32,6 +32,11 @@ int tfp_dup(int fd)
 {
 	int d = fcntl(fd, TFP_F_DUPFD, STDERR_FILENO + 1);
 
+	/* EINVAL from F_DUPFD means only that RLIMIT_NOFILE leaves nothing
+	 * above 2: for the caller, who passed no number, that is open(2)'s
+	 * EMFILE. */
+	if (d < 0 && errno == EINVAL)
+		errno = EMFILE;
 	if (d >= 0 && TFP_F_DUPFD == F_DUPFD && tfp_set_cloexec(d) < 0) {
 		tfp_close_keep_errno(d);
 		return -1;

@@ -87,9 +87,11 @@ ssize_t tfp_spool_write(struct tfp_spool *sp, const void *buf, size_t n)
 		n = SSIZE_MAX;
 	if (n == 0) /* data may still be NULL: no memcpy */
 		return 0;
-	if (pos > SIZE_MAX - n) {
-		errno = ENOMEM;
-		return -1;
+	/* Only where size_t is narrower than off_t (i386: test_spool_limits
+	 * gets here); with both 64 bits wide, pos and n are below 2^63 each. */
+	if (pos > SIZE_MAX - n) { /* GCOVR_EXCL_BR_LINE */
+		errno = ENOMEM; /* GCOVR_EXCL_LINE */
+		return -1; /* GCOVR_EXCL_LINE */
 	}
 	if (reserve(sp, pos + n) < 0)
 		return -1;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +60,96 @@ START_TEST(test_every_fatal_signal)
 	int sig = tu_fatal_signals[_i];
 
 	ck_assert_int_eq(tu_run(signal_child, &sig, 0), 100 + sig);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* ---- The handler, watched by a tracer ---- */
+
+static pthread_t traced_main;
+
+/* What ends the wait for a death that the tracer keeps from coming. */
+static void end_on_usr1(int sig)
+{
+	(void)sig;
+	tu_exit(0);
+}
+
+static void *wake_later(void *unused)
+{
+	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+
+	(void)unused;
+	nanosleep(&pause, NULL);
+	pthread_kill(traced_main, SIGUSR1);
+	return NULL;
+}
+
+/* Traced by the test: the tracer delivers sig once and keeps the second
+ * one, the handler's re-raise, from killing us, so that we can look at the
+ * process our handler left. */
+static int traced_child(int sig)
+{
+	pthread_t t;
+	struct tfp_exit_slot *slot;
+	tempfile_dir *d;
+	tempfile *tf;
+	sigset_t old;
+
+	REQ(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);
+	REQ(default_signals() == 0);
+	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
+	REQ((d = keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1)));
+	REQ(!tfp_exit_removed(tf->exit_slot));
+	raise(sig);
+	/* Here only because the tracer kept the re-raised signal. */
+	REQ(tu_count_entries(tu_base) == 0);
+	REQ(tfp_exit_removed(tf->exit_slot));
+	REQ(!tfp_exit_removed(NULL));
+	/* Dying: nothing new is registered, so nothing is made. */
+	tfp_block_fatal_signals(&old);
+	errno = 0;
+	slot = tfp_exit_reserve_nested();
+	tfp_restore_signals(&old);
+	REQ(!slot && errno == EINTR);
+	errno = 0;
+	REQ(!tfp_exit_register(NULL, -1) && errno == EINVAL);
+	/* What the handler removed is not an error to close. */
+	REQ(tempfile_close(tf) == 0);
+	REQ(tempfile_dir_close(d) == 0);
+	/* An outer reservation waits for the death instead (here, until
+	 * SIGUSR1 ends the process): it never returns to create anything. */
+	traced_main = pthread_self();
+	REQ(signal(SIGUSR1, end_on_usr1) != SIG_ERR);
+	REQ(pthread_create(&t, NULL, wake_later, NULL) == 0);
+	tfp_block_fatal_signals(&old);
+	slot = tfp_exit_reserve();
+	return 3;
+}
+
+START_TEST(test_handler_reraises)
+{
+	int sig = tu_fatal_signals[_i], status, seen = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		tu_exit(traced_child(sig));
+	for (;;) {
+		int pass;
+
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (!WIFSTOPPED(status))
+			break;
+		pass = WSTOPSIG(status);
+		if (pass == sig && seen++ > 0)
+			pass = 0;
+		ck_assert_int_eq(ptrace(PTRACE_CONT, pid, NULL, (void *)(intptr_t)pass), 0);
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	ck_assert_int_eq(seen, 2);
 	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
@@ -659,6 +750,65 @@ START_TEST(test_busy_entry_waited_for_last)
 }
 END_TEST
 
+static void *close_dir(void *d)
+{
+	return (void *)(intptr_t)tempfile_dir_close(d);
+}
+
+static void *release_later(void *fd)
+{
+	const struct timespec pause = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+	return (void *)(intptr_t)write(*(int *)fd, "x", 1);
+}
+
+/* While another thread's tempfile_cleanup_all() is half way through a
+ * tree, a close of that tree waits for it and reports it removed, and a
+ * second tempfile_cleanup_all() removes the rest and waits for it too. */
+static int busy_removal_child(void *unused)
+{
+	pthread_t sweeper, closer, releaser;
+	int go[2], file_gone;
+	tempfile_dir *d;
+	tempfile *tf;
+	struct stat st;
+	void *r;
+
+	(void)unused;
+	REQ(pipe(go) == 0);
+	go_fd = go[0];
+	REQ(signal(SIGUSR1, on_usr1) != SIG_ERR);
+	REQ((d = tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+	REQ(fill(tempfile_dir_name(d)) == 0);
+	REQ((tf = tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT)));
+	REQ(pthread_create(&sweeper, NULL, cleanup_thread, NULL) == 0);
+	do
+		REQ(stat(tempfile_dir_name(d), &st) == 0);
+	while (st.st_nlink == 2 + BUSY_SUBDIRS);
+	REQ(pthread_kill(sweeper, SIGUSR1) == 0);
+	while (!atomic_load(&in_usr1))
+		sched_yield();
+	REQ(pthread_create(&closer, NULL, close_dir, d) == 0);
+	REQ(pthread_create(&releaser, NULL, release_later, &go[1]) == 0);
+	tempfile_cleanup_all();
+	file_gone = access(tempfile_name(tf), F_OK) < 0;
+	REQ(pthread_join(closer, &r) == 0 && r == NULL);
+	REQ(pthread_join(releaser, &r) == 0 && (intptr_t)r == 1);
+	REQ(pthread_join(sweeper, NULL) == 0);
+	REQ(file_gone);
+	REQ(tu_count_entries(tu_base) == 0);
+	REQ(tempfile_close(tf) == 0);
+	return 0;
+}
+
+START_TEST(test_close_waits_for_busy_removal)
+{
+	ck_assert_int_eq(tu_run(busy_removal_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* ---- Registration costs the same however many are pending ---- */
 
 enum { COST_FEW = 1000, COST_MANY = 100000, COST_BLOCK = 1000, COST_RUNS = 5 };
@@ -734,6 +884,8 @@ int main(void)
 	tcase_add_loop_test(sig, test_every_fatal_signal, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_storm, 0, N_KINDS);
 	tcase_add_test(sig, test_busy_entry_waited_for_last);
+	tcase_add_test(sig, test_close_waits_for_busy_removal);
+	tcase_add_loop_test(sig, test_handler_reraises, 0, (int)tu_n_fatal);
 	tcase_add_loop_test(sig, test_sigterm_other_thread, 0, N_OPS);
 	tcase_add_loop_test(sig, test_cleanup_right_after_rename, 0, OP_FIRST_USE);
 	tcase_add_test(sig, test_failed_rename_still_cleaned);

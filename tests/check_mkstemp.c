@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,6 +292,53 @@ START_TEST(test_unnamed_name_too_long)
 	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
+
+#if HAVE_DECL_O_TMPFILE && defined(SYS_openat)
+/* How O_TMPFILE fails, and whether a named file made and unlinked must
+ * then do instead: EISDIR is a kernel before 3.11 (O_TMPFILE read as
+ * O_DIRECTORY: never tried again), EOPNOTSUPP a file system without it;
+ * ENOSPC would fail the same way again. */
+static const struct {
+	int err, fallback, still_tried;
+} tmpfile_failures[] = {
+	{ EISDIR, 1, 0 }, { EOPNOTSUPP, 1, 1 }, { EINVAL, 1, 1 }, { ENOSPC, 0, 1 },
+};
+
+static int tmpfile_fails(void *arg)
+{
+	int i = *(int *)arg;
+	char *dir = tu_join(tu_base, "d");
+	char buf[4] = "";
+	tempfile *tf;
+
+	REQ(mkdir(dir, 0700) == 0);
+	REQ(tu_deny_syscall_if(SYS_openat, 2, O_TMPFILE & ~O_DIRECTORY,
+	                       tmpfile_failures[i].err) == 0);
+	errno = 0;
+	tf = tempfile_unnamed(NULL, NULL, dir, 0);
+	if (!tmpfile_failures[i].fallback) {
+		REQ(!tf && errno == tmpfile_failures[i].err);
+	} else {
+		REQ(tf && !tempfile_name(tf));
+		REQ(tempfile_write(tf, "abc", 3) == 3);
+		REQ(tempfile_seek(tf, 0, SEEK_SET) == 0);
+		REQ(tempfile_read(tf, buf, 3) == 3 && memcmp(buf, "abc", 3) == 0);
+		REQ(tempfile_close(tf) == 0);
+	}
+	REQ(tu_count_entries(dir) == 0);
+	REQ(atomic_load(&tfp_tmpfile_works) == tmpfile_failures[i].still_tried);
+	free(dir);
+	return 0;
+}
+
+START_TEST(test_tmpfile_fails)
+{
+	int i = _i;
+
+	ck_assert_int_eq(tu_run(tmpfile_fails, &i, 0), 0);
+}
+END_TEST
+#endif
 
 START_TEST(test_bad_dirs)
 {
@@ -598,6 +647,210 @@ START_TEST(test_version)
 }
 END_TEST
 
+/* ---- Directories as the caller spells them ---- */
+
+/* A directory given with ".", "..", doubled or trailing '/' is reported,
+ * and used, as os.path.abspath() spells it. */
+START_TEST(test_dir_spellings)
+{
+	static const char *const tails[] = {
+		"/", "/.", "//", "/sub/..", "/./sub/../", "/sub/../sub/..//.",
+	};
+	char *sub = tu_subdir("sub", 0), *hidden = tu_subdir(".hid", 0), *dir, *path;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof tails / sizeof *tails; i++) {
+		ck_assert_int_ge(asprintf(&dir, "%s%s", tu_base, tails[i]), 0);
+		fd = tempfile_mkstemp(NULL, "s-", dir, 0, &path);
+		ck_assert_int_gt(fd, 2);
+		assert_shape(path, tu_base, "s-", "");
+		assert_mode(path, S_IFREG, 0600);
+		ck_assert_int_eq(unlink(path), 0);
+		close(fd);
+		free(path);
+		free(dir);
+	}
+	/* A hidden component is no "." or "..": kept as it is. */
+	fd = tempfile_mkstemp(NULL, NULL, hidden, 0, &path);
+	ck_assert_int_gt(fd, 2);
+	assert_shape(path, hidden, "tmp", "");
+	close(fd);
+	free(path);
+	free(hidden);
+	hidden = tu_subdir("..hid", 0);
+	fd = tempfile_mkstemp(NULL, NULL, hidden, 0, &path);
+	ck_assert_int_gt(fd, 2);
+	assert_shape(path, hidden, "tmp", "");
+	close(fd);
+	free(path);
+	free(hidden);
+	free(sub);
+}
+END_TEST
+
+/* The same for short absolute paths (mktemp(): nothing is made). */
+START_TEST(test_short_dir_spellings)
+{
+	static const struct {
+		const char *dir, *want;
+	} cases[] = {
+		{ "/", "" }, { "/.", "" }, { "/..", "" }, { "/../", "" },
+		{ "/tmp", "/tmp" }, { "/tmp/", "/tmp" }, { "/./tmp", "/tmp" },
+		{ "/../tmp", "/tmp" }, { "/tmp/.", "/tmp" }, { "/tmp/..", "" },
+		{ "/tmp//", "/tmp" }, { "//tmp", "//tmp" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *path = tempfile_mktemp(NULL, NULL, cases[i].dir);
+
+		ck_assert_msg(path != NULL, "%s: %s", cases[i].dir, strerror(errno));
+		assert_shape(path, cases[i].want, "tmp", "");
+		free(path);
+	}
+}
+END_TEST
+
+/* ---- mktemp()'s failures ---- */
+
+static int no_name(char *out)
+{
+	(void)out;
+	errno = EPERM;
+	return -1;
+}
+
+START_TEST(test_mktemp_failures)
+{
+	char *file = tu_join(tu_base, "file"), *in_file = tu_join(file, "x");
+
+	tu_write_file(file, "");
+	ck_assert_ptr_null(tempfile_mktemp(NULL, NULL, file));
+	ck_assert_int_eq(errno, ENOTDIR);
+	ck_assert_ptr_null(tempfile_mktemp(NULL, NULL, in_file));
+	ck_assert_int_eq(errno, ENOTDIR);
+	tfp_name_hook = no_name;
+	ck_assert_ptr_null(tempfile_mktemp(NULL, NULL, tu_base));
+	ck_assert_int_eq(errno, EPERM);
+	tfp_name_hook = NULL;
+	free(in_file);
+	free(file);
+}
+END_TEST
+
+START_TEST(test_mktemp_exhausted)
+{
+	char *a;
+
+	ck_assert_int_ge(asprintf(&a, "%s/tmpaaaaaaaa", tu_base), 0);
+	tu_write_file(a, "");
+	script("aaaaaaaa", "aaaaaaaa", "aaaaaaaa");
+	ck_assert_ptr_null(tempfile_mktemp(NULL, NULL, tu_base));
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(hook_calls, TEMPFILE_TMP_MAX);
+	tfp_name_hook = NULL;
+	free(a);
+}
+END_TEST
+
+/* A directory it may not look into: no name it could not check. */
+static int mktemp_unsearchable(void *dir)
+{
+	errno = 0;
+	REQ(tempfile_mktemp(NULL, NULL, dir) == NULL);
+	REQ(errno == EACCES);
+	return 0;
+}
+
+START_TEST(test_mktemp_unsearchable)
+{
+	char *locked = tu_subdir("locked", 0);
+
+	ck_assert_int_eq(chmod(locked, 0600), 0);
+	ck_assert_int_eq(tu_run(mktemp_unsearchable, locked, 1), 0);
+	free(locked);
+}
+END_TEST
+
+/* Standard streams closed and no descriptor above them allowed: the file
+ * or directory the kernel gives 0 cannot move up, so the call fails as
+ * open(2) would (EMFILE) and leaves nothing behind, registration included. */
+static int no_high_fd_child(void *dir)
+{
+	struct rlimit rl;
+	char *name = NULL;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), i;
+
+	REQ(dfd > 2);
+	close(0);
+	close(1);
+	close(2);
+	REQ(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = 3;
+	REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	errno = 0;
+	REQ(tempfile_mkstemp(NULL, NULL, dir, 0, NULL) == -1 && errno == EMFILE);
+	errno = 0;
+	REQ(tempfile_mkstempat(dfd, NULL, NULL, 0, &name) == -1 && errno == EMFILE);
+	REQ(name == NULL);
+	for (i = 0; i < 2; i++) {
+		unsigned flags = i ? TEMPFILE_CLEANUP_AT_EXIT : 0;
+
+		errno = 0;
+		REQ(tempfile_dir_new(NULL, NULL, dir, flags) == NULL && errno == EMFILE);
+		errno = 0;
+		REQ(tempfile_named(NULL, NULL, dir, flags) == NULL && errno == EMFILE);
+		errno = 0;
+		REQ(tempfile_unnamed(NULL, NULL, dir, flags) == NULL && errno == EMFILE);
+	}
+	REQ(tu_count_entries(dir) == 0);
+	/* Nothing kept open either: the lowest descriptor is free again. */
+	REQ(open("/dev/null", O_RDONLY) == 0);
+	return 0;
+}
+
+START_TEST(test_no_high_fd)
+{
+	char *dir = tu_subdir("nofd", 0);
+
+	ck_assert_int_eq(tu_run(no_high_fd_child, dir, 0), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	free(dir);
+}
+END_TEST
+
+/* The descriptor helpers on descriptors that are not open. */
+START_TEST(test_fd_helpers)
+{
+	int fd = open("/dev/null", O_RDONLY), d;
+
+	ck_assert_int_gt(fd, 2);
+	ck_assert_int_eq(tfp_set_cloexec(fd), 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	d = tfp_dup(fd);
+	ck_assert_int_gt(d, 2);
+	ck_assert_int_eq(fcntl(d, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(tfp_dup_onto(fd, d), 0);
+	ck_assert_int_eq(fcntl(d, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(d);
+	errno = 0;
+	ck_assert_int_eq(tfp_set_cloexec(d), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tfp_dup(d), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(tfp_dup_onto(d, fd), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_ptr_null(tfp_fd_stream(d, 0));
+	ck_assert_int_eq(errno, EBADF);
+	/* An error's errno survives the close of a failure path. */
+	errno = ENOSPC;
+	tfp_close_keep_errno(fd);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+}
+END_TEST
+
 static Suite *mkstemp_suite(void)
 {
 	Suite *s = suite_create("mkstemp");
@@ -621,6 +874,17 @@ static Suite *mkstemp_suite(void)
 	tcase_add_test(tc, test_at_variants);
 	tcase_add_test(tc, test_mktemp_creates_nothing);
 	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_dir_spellings);
+	tcase_add_test(tc, test_short_dir_spellings);
+	tcase_add_test(tc, test_mktemp_failures);
+	tcase_add_test(tc, test_mktemp_exhausted);
+	tcase_add_test(tc, test_mktemp_unsearchable);
+	tcase_add_test(tc, test_no_high_fd);
+	tcase_add_test(tc, test_fd_helpers);
+#if HAVE_DECL_O_TMPFILE && defined(SYS_openat)
+	tcase_add_loop_test(tc, test_tmpfile_fails, 0,
+	                    (int)(sizeof tmpfile_failures / sizeof *tmpfile_failures));
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -280,6 +282,130 @@ START_TEST(test_random_sources)
 }
 END_TEST
 
+/* ---- Random sources that fail ---- */
+
+/* configure prefers getrandom(2) where it has it (configure.ac). */
+#if defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)
+/* A kernel without getrandom(2) (before Linux 3.17): /dev/urandom
+ * instead, for the names and the process token alike. */
+static int getrandom_missing(void *unused)
+{
+	unsigned char a[600], b[600];
+	char *path;
+	int fd;
+
+	(void)unused;
+	REQ(tu_deny_syscall(SYS_getrandom, ENOSYS) == 0);
+	memset(a, 0, sizeof a);
+	memset(b, 0, sizeof b);
+	REQ(tfp_random_bytes(a, sizeof a) == 0);
+	REQ(tfp_random_bytes(b, sizeof b) == 0);
+	REQ(memcmp(a, b, sizeof a) != 0);
+	REQ((fd = tempfile_mkstemp(NULL, NULL, tu_base, 0, &path)) > 2);
+	REQ(unlink(path) == 0);
+	free(path);
+	return 0;
+}
+
+START_TEST(test_getrandom_missing)
+{
+	ck_assert_int_eq(tu_run(getrandom_missing, NULL, 0), 0);
+}
+END_TEST
+
+/* getrandom(2) refused (a sandbox): no name, its errno, nothing made.
+ * _i 1: the process token was drawn before, so the name pool's refill is
+ * what fails; 0: the token's draw. */
+static int getrandom_refused(void *arg)
+{
+	tempfile_names *own = tempfile_names_new();
+	unsigned char buf[16];
+	char name[NAME_SIZE];
+
+	REQ(own);
+	if (*(int *)arg)
+		REQ(tfp_process_token() != 0);
+	REQ(tu_deny_syscall(SYS_getrandom, EPERM) == 0);
+	errno = 0;
+	REQ(tfp_random_bytes(buf, sizeof buf) == -1 && errno == EPERM);
+	errno = 0;
+	REQ(tempfile_names_next(own, name, sizeof name) == -1 && errno == EPERM);
+	errno = 0;
+	REQ(tempfile_names_next(tempfile_candidate_names(), name, sizeof name) == -1 &&
+	    errno == EPERM);
+	errno = 0;
+	REQ(tempfile_mkstemp(NULL, NULL, tu_base, 0, NULL) == -1 && errno == EPERM);
+	/* Registered for exit: the reservation fails first without a token. */
+	errno = 0;
+	REQ(!tempfile_named(NULL, NULL, tu_base, TEMPFILE_CLEANUP_AT_EXIT) && errno == EPERM);
+	errno = 0;
+	REQ(!tempfile_dir_new(NULL, NULL, tu_base, TEMPFILE_CLEANUP_AT_EXIT) && errno == EPERM);
+	REQ(tu_count_entries(tu_base) == 0);
+	tempfile_names_free(own);
+	return 0;
+}
+
+START_TEST(test_getrandom_refused)
+{
+	int token_first = _i;
+
+	ck_assert_int_eq(tu_run(getrandom_refused, &token_first, 0), 0);
+}
+END_TEST
+#endif
+
+/* What /dev/urandom is made to be in a private mount namespace, and the
+ * errno that reading it must give then. */
+static const struct {
+	const char *what;
+	int err;
+} bad_urandom[] = {
+	{ "/dev/null", EIO },  /* a character device at its end: no bytes */
+	{ "file", EIO },       /* a regular file: predictable bytes */
+	{ NULL, ENOENT },      /* none: an empty /dev */
+};
+
+static int urandom_unusable(void *arg)
+{
+	int i = *(int *)arg;
+	unsigned char buf[16];
+	char *file = tu_join(tu_base, "planted"), *dir = tu_join(tu_base, "d");
+
+	REQ(tu_private_mounts() == 0);
+	if (!bad_urandom[i].what) {
+		REQ(mount("none", "/dev", "tmpfs", 0, NULL) == 0);
+	} else if (strcmp(bad_urandom[i].what, "file") == 0) {
+		tu_write_file(file, "0123456789abcdef0123456789abcdef");
+		REQ(mount(file, "/dev/urandom", NULL, MS_BIND, NULL) == 0);
+	} else {
+		REQ(mount(bad_urandom[i].what, "/dev/urandom", NULL, MS_BIND, NULL) == 0);
+	}
+	errno = 0;
+	REQ(tfp_urandom_bytes(buf, sizeof buf) == -1);
+	REQ(errno == bad_urandom[i].err);
+#if defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)
+	/* No getrandom(2) either: no name, and nothing made. */
+	REQ(mkdir(dir, 0700) == 0);
+	REQ(tu_deny_syscall(SYS_getrandom, ENOSYS) == 0);
+	errno = 0;
+	REQ(tempfile_mkstemp(NULL, NULL, dir, 0, NULL) == -1);
+	REQ(errno == bad_urandom[i].err);
+	REQ(tu_count_entries(dir) == 0);
+#endif
+	free(file);
+	free(dir);
+	return 0;
+}
+
+START_TEST(test_urandom_unusable)
+{
+	int i = _i;
+
+	ck_assert_msg(geteuid() == 0, "needs root (unshare, mount), as in CI");
+	ck_assert_int_eq(tu_run(urandom_unusable, &i, 0), 0);
+}
+END_TEST
+
 static Suite *namegen_suite(void)
 {
 	Suite *s = suite_create("namegen");
@@ -294,6 +420,12 @@ static Suite *namegen_suite(void)
 	tcase_add_loop_test(tc, test_fork_diverges, 0, 2 * TU_N_WAYS);
 	tcase_add_test(tc, test_threads_share_sequence);
 	tcase_add_loop_test(tc, test_random_sources, 0, 2);
+#if defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)
+	tcase_add_test(tc, test_getrandom_missing);
+	tcase_add_loop_test(tc, test_getrandom_refused, 0, 2);
+#endif
+	tcase_add_loop_test(tc, test_urandom_unusable, 0,
+	                    (int)(sizeof bad_urandom / sizeof *bad_urandom));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -340,6 +341,77 @@ START_TEST(test_link_noreplace)
 	free(c);
 }
 END_TEST
+
+/* The old name cannot go (its directory is read-only to the caller): the
+ * new one goes again, and the file stays where it was. */
+static int link_unlink_fails(void *arg)
+{
+	char **p = arg;
+
+	errno = 0;
+	REQ(tfp_link_noreplace(AT_FDCWD, p[0], AT_FDCWD, p[1]) == -1);
+	REQ(errno == EACCES);
+	REQ(access(p[0], F_OK) == 0);
+	REQ(access(p[1], F_OK) == -1 && errno == ENOENT);
+	return 0;
+}
+
+START_TEST(test_link_noreplace_unlink_fails)
+{
+	char *from = tu_subdir("from", 0), *to = tu_subdir("to", 1);
+	char *p[2] = { tu_join(from, "a"), tu_join(to, "b") };
+
+	tu_write_file(p[0], "A");
+	/* Readable and writable: protected_hardlinks lets anyone link it. */
+	ck_assert_int_eq(chmod(p[0], 0666), 0);
+	ck_assert_int_eq(chmod(from, 0555), 0);
+	ck_assert_int_eq(tu_run(link_unlink_fails, p, 1), 0);
+	tu_assert_file(p[0], "A");
+	ck_assert_int_eq(tu_count_entries(to), 0);
+	free(p[0]);
+	free(p[1]);
+	free(from);
+	free(to);
+}
+END_TEST
+
+#if defined(HAVE_RENAMEAT2) && defined(SYS_renameat2)
+/* renameat2(2) missing (ENOSYS: before Linux 3.15) or its flag refused by
+ * the file system (EINVAL): persisting without replacing still refuses a
+ * taken name and still takes a free one. */
+static int no_renameat2(void *arg)
+{
+	int err = *(int *)arg;
+	char *taken = tu_join(tu_base, "taken"), *free_name = tu_join(tu_base, "free");
+	tempfile *tf;
+
+	REQ(tu_deny_syscall(SYS_renameat2, err) == 0);
+	REQ((tf = tempfile_named(NULL, NULL, NULL, 0)));
+	REQ(tempfile_write(tf, "new", 3) == 3);
+	errno = 0;
+	REQ(tempfile_persist(tf, taken, TEMPFILE_NOCLOBBER) == -1 && errno == EEXIST);
+	REQ(tempfile_persist(tf, free_name, TEMPFILE_NOCLOBBER) == 0);
+	REQ(tempfile_close(tf) == 0);
+	REQ(tu_count_entries(tu_base) == 2);
+	free(taken);
+	free(free_name);
+	return 0;
+}
+
+START_TEST(test_no_renameat2)
+{
+	int err = _i ? EINVAL : ENOSYS;
+	char *taken = target("taken"), *free_name = target("free");
+
+	tu_write_file(taken, "precious");
+	ck_assert_int_eq(tu_run(no_renameat2, &err, 0), 0);
+	tu_assert_file(taken, "precious");
+	tu_assert_file(free_name, "new");
+	free(taken);
+	free(free_name);
+}
+END_TEST
+#endif
 
 static void assert_other_fs(void)
 {
@@ -1089,6 +1161,10 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_full_disk, 0, KINDS);
 	tcase_add_test(tc, test_signal_during_copy);
 	tcase_add_test(tc, test_link_noreplace);
+	tcase_add_test(tc, test_link_noreplace_unlink_fails);
+#if defined(HAVE_RENAMEAT2) && defined(SYS_renameat2)
+	tcase_add_loop_test(tc, test_no_renameat2, 0, 2);
+#endif
 	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
 	tcase_add_test(tc, test_noclobber_preserve_undone);
 	tcase_add_test(tc, test_closed_across_file_systems);

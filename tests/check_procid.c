@@ -195,6 +195,102 @@ START_TEST(test_fork_during_init)
 }
 END_TEST
 
+/* ---- Where the kernel has no MADV_WIPEONFORK ---- */
+
+static int pipe_peek_w = -1;
+
+/* In the child: what peek said before drawing, then the token drawn. */
+static int report_peek(void *unused)
+{
+	uint64_t t[2];
+
+	(void)unused;
+	t[0] = tfp_process_token_peek();
+	t[1] = tfp_process_token();
+	return write(pipe_peek_w, t, sizeof t) == (ssize_t)sizeof t ? 0 : 2;
+}
+
+/* madvise() refused, as before Linux 4.14: the token carries the pid, and
+ * a child made any way neither sees nor keeps its parent's (the fork hook
+ * clears it for fork(); the pid tells the other ways apart). */
+static int no_wipeonfork(void *arg)
+{
+	int how = *(int *)arg, p[2], status;
+	uint64_t t, kid[2] = { 0, 0 };
+	pid_t pid;
+
+	REQ(tu_deny_syscall(SYS_madvise, EINVAL) == 0);
+	REQ(tfp_process_token_peek() == 0);
+	t = tfp_process_token();
+	REQ(t != 0);
+	REQ((t & 0xffffffff) == (uint64_t)getpid());
+	REQ(tfp_process_token_peek() == t);
+	REQ(pipe(p) == 0);
+	pipe_peek_w = p[1];
+	REQ((pid = tu_spawn(how, report_peek, NULL)) > 0);
+	close(p[1]);
+	REQ(read(p[0], kid, sizeof kid) == (ssize_t)sizeof kid);
+	REQ(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	REQ(kid[0] == 0);
+	REQ(kid[1] != 0 && kid[1] != t);
+	REQ((kid[1] & 0xffffffff) == (uint64_t)pid);
+	REQ(tfp_process_token() == t);
+	return 0;
+}
+
+START_TEST(test_without_wipeonfork)
+{
+	int how = _i;
+
+	/* In a child: this process's token must still be undrawn. */
+	ck_assert_int_eq(tu_run(no_wipeonfork, &how, 0), 0);
+}
+END_TEST
+
+static atomic_int raced;
+static uint64_t other_token;
+
+static void *draw_token(void *unused)
+{
+	(void)unused;
+	other_token = tfp_process_token();
+	return NULL;
+}
+
+/* Lets another thread set the token up from start to end while the first
+ * is inside its own setting up. */
+static void overtake(void)
+{
+	pthread_t t;
+
+	if (atomic_exchange(&raced, 1))
+		return;
+	if (pthread_create(&t, NULL, draw_token, NULL) == 0)
+		pthread_join(t, NULL);
+}
+
+/* Two threads that both set up: the one that publishes first wins, the
+ * other gives its page back, and both have the same token. */
+static int init_race(void *unused)
+{
+	uint64_t t;
+
+	(void)unused;
+	tfp_procid_init_hook = overtake;
+	t = tfp_process_token();
+	REQ(atomic_load(&raced));
+	REQ(t != 0);
+	REQ(t == other_token);
+	REQ(tfp_process_token_peek() == t);
+	return 0;
+}
+
+START_TEST(test_init_race)
+{
+	ck_assert_int_eq(tu_run(init_race, NULL, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("procid");
@@ -205,6 +301,8 @@ int main(void)
 	tcase_add_test(tc, test_peek_in_child);
 	tcase_add_test(tc, test_same_pid_other_namespace);
 	tcase_add_loop_test(tc, test_fork_during_init, 0, TU_N_WAYS);
+	tcase_add_loop_test(tc, test_without_wipeonfork, 0, TU_N_WAYS);
+	tcase_add_test(tc, test_init_race);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -64,6 +64,125 @@ START_TEST(test_candidate_empty_skipped)
 }
 END_TEST
 
+/* The current directory removed: getcwd() fails, the last candidate is
+ * "." and a relative candidate, which cannot be made absolute, is passed
+ * over for the next. */
+static int cwd_gone(void *dir)
+{
+	const char *want[] = { "rel", dir, "/tmp", "/var/tmp", "/usr/tmp", ".", NULL };
+	char **list, *got;
+	size_t i;
+
+	REQ(chdir(dir) == 0 && mkdir("gone", 0700) == 0 && chdir("gone") == 0);
+	REQ(rmdir("../gone") == 0);
+	REQ(setenv("TMPDIR", "rel", 1) == 0 && setenv("TEMP", dir, 1) == 0);
+	REQ(unsetenv("TMP") == 0);
+	errno = 0;
+	REQ(tfp_getcwd() == NULL && errno == ENOENT);
+	REQ(tfp_abspath("rel") == NULL && errno == ENOENT);
+	errno = 0;
+	REQ(tempfile_mkstemp(NULL, NULL, "rel", 0, NULL) == -1 && errno == ENOENT);
+	REQ((list = tempfile_candidate_tempdir_list()));
+	for (i = 0; want[i]; i++)
+		REQ(list[i] && strcmp(list[i], want[i]) == 0);
+	REQ(!list[i]);
+	tempfile_strv_free(list);
+	REQ((got = tempfile_get_default_tempdir()) && strcmp(got, dir) == 0);
+	free(got);
+	return 0;
+}
+
+START_TEST(test_cwd_gone)
+{
+	ck_assert_int_eq(tu_run(cwd_gone, tu_base, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
+/* A current directory longer than getcwd()'s first buffer (256). */
+static int long_cwd(void *dir)
+{
+	char want[1024], *got, *abs;
+	size_t len;
+	int i;
+
+	REQ(chdir(dir) == 0);
+	REQ(strlen(dir) < 200);
+	strcpy(want, dir);
+	for (i = 0; i < 12; i++) {
+		REQ(mkdir("component-of-fifty-characters-long-abcdefghijklm", 0700) == 0);
+		REQ(chdir("component-of-fifty-characters-long-abcdefghijklm") == 0);
+		strcat(want, "/component-of-fifty-characters-long-abcdefghijklm");
+	}
+	len = strlen(want);
+	REQ(len > 600);
+	REQ((got = tfp_getcwd()) && strcmp(got, want) == 0);
+	REQ((abs = tfp_abspath("x/.././/y/")));
+	REQ(strncmp(abs, want, len) == 0 && strcmp(abs + len, "/y") == 0);
+	free(abs);
+	free(got);
+	return 0;
+}
+
+START_TEST(test_long_cwd)
+{
+	ck_assert_int_eq(tu_run(long_cwd, tu_base, 0), 0);
+}
+END_TEST
+
+static int same_name(char *out)
+{
+	memcpy(out, "aaaaaaaa", TEMPFILE_NAME_LEN);
+	return 0;
+}
+
+/* The named probe (no O_TMPFILE) in a directory where every name it draws
+ * is taken: after its tries, the next candidate. */
+START_TEST(test_probe_names_taken)
+{
+	char *taken = tu_subdir("taken", 0), *next = tu_subdir("next", 0);
+	char *in_taken = tu_join(taken, "tmpaaaaaaaa"), *got;
+
+	ck_assert_int_eq(mkdir(in_taken, 0700), 0);
+	setenv("TMPDIR", taken, 1);
+	setenv("TEMP", next, 1);
+	atomic_store(&tfp_tmpfile_works, 0);
+	tfp_name_hook = same_name;
+	got = tempfile_get_default_tempdir();
+	tfp_name_hook = NULL;
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, next);
+	ck_assert_int_eq(tu_count_entries(taken), 1);
+	ck_assert_int_eq(tu_count_entries(next), 0);
+	free(got);
+	free(in_taken);
+	free(taken);
+	free(next);
+}
+END_TEST
+
+static int no_name(char *out)
+{
+	(void)out;
+	errno = EPERM;
+	return -1;
+}
+
+/* No name to probe with: no directory, and nothing made anywhere. */
+START_TEST(test_probe_without_names)
+{
+	setenv("TMPDIR", tu_base, 1);
+	atomic_store(&tfp_tmpfile_works, 0);
+	tfp_name_hook = no_name;
+	errno = 0;
+	ck_assert_ptr_null(tempfile_get_default_tempdir());
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_null(tempfile_gettempdir());
+	tfp_name_hook = NULL;
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* The directory probe leaves nothing behind in the directory it chose. */
 START_TEST(test_default_is_tmpdir)
 {
@@ -246,12 +365,16 @@ END_TEST
 
 static int no_write_child(void *arg)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl;
 	char *got;
 
 	(void)arg;
-	/* Every write fails with EFBIG (SIGXFSZ ignored). */
+	/* Every write fails with EFBIG (SIGXFSZ ignored).  The soft limit
+	 * only: tu_exit() raises it again for the coverage counters. */
 	signal(SIGXFSZ, SIG_IGN);
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 2;
+	rl.rlim_cur = 0;
 	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 		return 2;
 	got = tempfile_get_default_tempdir();
@@ -673,6 +796,10 @@ static Suite *tempdir_suite(void)
 
 	tcase_add_test(tc, test_candidate_order);
 	tcase_add_test(tc, test_candidate_empty_skipped);
+	tcase_add_test(tc, test_cwd_gone);
+	tcase_add_test(tc, test_long_cwd);
+	tcase_add_test(tc, test_probe_names_taken);
+	tcase_add_test(tc, test_probe_without_names);
 	tcase_add_test(tc, test_default_is_tmpdir);
 	tcase_add_test(tc, test_missing_and_file_skipped);
 	tcase_add_test(tc, test_unwritable_skipped);

@@ -119,6 +119,17 @@ extern int tu_no_leak_check;
  * for the rounds of stress loops under valgrind (.ci/checkers), which runs
  * them tens of times slower.  Every test still runs. */
 int tu_rounds(int n);
+/* For a child process, as root: a mount namespace of its own, its mounts
+ * private, so that what it mounts stays there.  0, or -1 with errno. */
+int tu_private_mounts(void);
+
+/* For a child process: from now on, system call nr fails at once with err
+ * (a seccomp filter), as where the kernel lacks it (ENOSYS) or a sandbox
+ * forbids it.  0, or -1 with errno. */
+int tu_deny_syscall(long nr, int err);
+/* The same for the calls whose argument arg (0 to 5) has a bit of mask
+ * (in its low 32 bits) set. */
+int tu_deny_syscall_if(long nr, int arg, unsigned long mask, int err);
 
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
