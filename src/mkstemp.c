@@ -169,6 +169,9 @@ int tfp_create_file(int dirfd, const char *path, int flags)
 
 	if (fd < 0)
 		return -1;
+	/* What tfp_fd_settle() would keep as it is, without the call. */
+	if (TFP_O_CLOEXEC && fd > STDERR_FILENO)
+		return fd;
 	fd = tfp_fd_settle(fd);
 	if (fd < 0) {
 		saved = errno;
