@@ -102,6 +102,20 @@ uint64_t tfp_process_token(void);
  * allocates: async-signal-safe, for the exit handlers. */
 uint64_t tfp_process_token_peek(void);
 
+/* tfp_process_token() inline where it is cheapest: where the kernel wipes
+ * the page, a load from it (the cell is NULL until set up, and in the
+ * fallback). */
+extern _Atomic uint64_t *_Atomic tfp_token_cell;
+static inline uint64_t tfp_token_now(void)
+{
+	_Atomic uint64_t *cell = atomic_load_explicit(&tfp_token_cell, memory_order_acquire);
+	uint64_t t;
+
+	if (cell && (t = atomic_load_explicit(cell, memory_order_relaxed)) != 0)
+		return t;
+	return tfp_process_token();
+}
+
 /* Test hook: when set, called as tfp_process_token() starts setting up. */
 extern void (*tfp_procid_init_hook)(void);
 
@@ -118,6 +132,12 @@ extern int (*tfp_name_hook)(char *out);
 /* Test hook: when set, the default-directory probe removes its file with
  * this instead of unlink(). */
 extern int (*tfp_probe_unlink_hook)(const char *path);
+
+/* tempfile_gettempdir() (NULL with errno), and *clean_len what
+ * tfp_clean_abs_len() says of it, worked out once per setting. */
+const char *tfp_tempdir_get(size_t *clean_len);
+/* tempfile_gettempprefix(), and its length. */
+const char *tfp_prefix_get(size_t *len);
 
 /* ---- fdutil.c ---- */
 
@@ -149,6 +169,9 @@ void tfp_proc_fd_path(char buf[TFP_PROC_FD_PATH_SIZE], int fd);
 char *tfp_getcwd(void);
 /* os.path.abspath(): absolute, lexically normalised; NULL with errno. */
 char *tfp_abspath(const char *path);
+/* The length of dir if tfp_abspath() would return it unchanged (absolute,
+ * normalised), else 0. */
+size_t tfp_clean_abs_len(const char *dir);
 /* malloc()ed "dir/name" (no doubled '/'), or NULL with ENOMEM. */
 char *tfp_path_join(const char *dir, const char *name);
 /* 0 if s may be a prefix or suffix (NULL or no '/'), else -1 with EINVAL. */

@@ -51,108 +51,87 @@ int tfp_check_name(const char *suffix, const char *prefix)
 	                 &slen, &plen);
 }
 
-/* Whether dir, of len > 1 bytes from a '/', is what tfp_abspath() makes of
- * it: no empty, "." or ".." component, no trailing '/'. */
-static int is_clean(const char *dir, size_t len)
+/* The length of a prefix or suffix after the checks tfp_check_name()
+ * makes; NULL gets the default (the current prefix, an empty suffix) in
+ * *s.  A prefix from the settings was checked when it was set. */
+static ssize_t affix(const char **s, int is_prefix)
 {
-	const char *p = dir, *end = dir + len;
+	size_t len;
 
-	if (end[-1] == '/')
+	if (*s)
+		return affix_len(*s);
+	if (!is_prefix) {
+		*s = "";
 		return 0;
-	while (p < end) { /* at a '/' */
-		const char *c = p + 1;
-
-		if (c[0] == '/' ||
-		    (c[0] == '.' && (!c[1] || c[1] == '/' ||
-		                     (c[1] == '.' && (!c[2] || c[2] == '/')))))
-			return 0;
-		for (p = c + 1; *p && *p != '/'; p++)
-			continue;
 	}
-	return 1;
+	*s = tfp_prefix_get(&len);
+	return (ssize_t)len;
 }
 
-#define ONES UINT64_C(0x0101010101010101)
-
-/* The high bit of every byte of w that is c, and maybe of some above one
- * that is: a false alarm costs the exact check, never a wrong answer. */
-static uint64_t bytes_eq(uint64_t w, unsigned char c)
+/* The directory part into *dir: dir, else the default (use_default_dir),
+ * else none (NULL); made absolute where it is not, into *absdir (to be
+ * freed).  Its length in *dlen.  0, or -1 with errno. */
+static int dir_part(const char **dir, int use_default_dir, size_t *dlen, char **absdir)
 {
-	uint64_t x = w ^ (ONES * c);
-
-	return (x - ONES) & ~x & (ONES << 7);
-}
-
-/* The length of dir if tfp_abspath() would return it unchanged, else 0.
- * What callers usually pass, and tempfile_gettempdir() returns: so the
- * common case costs a strlen() and a pass 8 bytes a step for a '/' before
- * '/' or '.' ("//", "/./", "/../", or a hidden ".name"), and only such a
- * path gets the exact check. */
-static size_t clean_abs_len(const char *dir)
-{
-	size_t len, i;
-
-	if (dir[0] != '/')
+	*dlen = 0;
+	*absdir = NULL;
+	if (*dir)
+		*dlen = tfp_clean_abs_len(*dir);
+	else if (!use_default_dir)
 		return 0;
-	len = strlen(dir);
-	if (len < 10)
-		return len == 1 || is_clean(dir, len) ? len : 0;
-	for (i = 0;; i += 8) {
-		uint64_t w, next;
-
-		if (i + 9 > len)
-			i = len - 9; /* the last step overlaps the one before */
-		memcpy(&w, dir + i, sizeof w);
-		memcpy(&next, dir + i + 1, sizeof next);
-		/* '.' | 1 == '/': one test finds both after a '/'. */
-		if (bytes_eq(w, '/') & bytes_eq(next | ONES, '/'))
-			return is_clean(dir, len) ? len : 0;
-		if (i + 9 == len)
-			return dir[len - 1] == '/' ? 0 : len;
+	else if (!(*dir = tfp_tempdir_get(dlen)))
+		return -1;
+	/* The file is created at the absolute path it is reported by. */
+	if (!*dlen) {
+		if (!(*dir = *absdir = tfp_abspath(*dir)))
+			return -1;
+		*dlen = strlen(*dir);
 	}
+	return 0;
 }
 
+/* The hot path of every constructor: the path is built in one pass, with
+ * no allocation but its own (none when it fits in space) where dir is
+ * already clean, as the default directory is known to be. */
 int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
                          const char *suffix, const char *prefix, const char *dir,
                          int use_default_dir)
 {
-	size_t plen, slen, dlen = 0, total;
-	char *absdir = NULL;
-	int slash = 0;
+	ssize_t p = affix(&prefix, 1), s;
+	size_t dlen, total;
+	char *absdir, *b;
+	int slash;
 
-	if (!prefix)
-		prefix = tempfile_gettempprefix();
-	if (!suffix)
-		suffix = "";
-	if (name_lens(suffix, prefix, &slen, &plen) < 0)
+	if (p < 0 || (s = affix(&suffix, 0)) < 0)
 		return -1;
-	if (!dir && use_default_dir && !(dir = tempfile_gettempdir()))
+	/* The file system would say so too, but only after a failed call,
+	 * and O_TMPFILE would not say so at all. */
+	if ((size_t)p + TEMPFILE_NAME_LEN + (size_t)s > NAME_MAX) {
+		errno = ENAMETOOLONG;
 		return -1;
-	/* The file is created at the absolute path it is reported by. */
-	if (dir && !(dlen = clean_abs_len(dir))) {
-		if (!(dir = absdir = tfp_abspath(dir)))
-			return -1;
-		dlen = strlen(dir);
 	}
-	if (dlen)
-		slash = dir[dlen - 1] != '/';
-	total = dlen + (size_t)slash + plen + TEMPFILE_NAME_LEN + slen + 1;
-	t->buf = space && total <= size ? space : malloc(total);
-	if (!t->buf) {
+	if (dir_part(&dir, use_default_dir, &dlen, &absdir) < 0)
+		return -1;
+	slash = dlen && dir[dlen - 1] != '/';
+	total = dlen + (size_t)slash + (size_t)p + TEMPFILE_NAME_LEN + (size_t)s + 1;
+	b = space && total <= size ? space : malloc(total);
+	if (!b) {
 		free(absdir);
 		errno = ENOMEM;
 		return -1;
 	}
 	if (dlen)
-		memcpy(t->buf, dir, dlen);
-	free(absdir);
+		memcpy(b, dir, dlen);
+	if (absdir)
+		free(absdir);
 	if (slash)
-		t->buf[dlen++] = '/';
-	memcpy(t->buf + dlen, prefix, plen);
-	t->name_off = dlen + plen;
-	memset(t->buf + t->name_off, 'X', TEMPFILE_NAME_LEN);
-	memcpy(t->buf + t->name_off + TEMPFILE_NAME_LEN, suffix, slen + 1);
-	t->name = t->buf + dlen;
+		b[dlen++] = '/';
+	memcpy(b + dlen, prefix, (size_t)p);
+	t->buf = b;
+	t->name = b + dlen;
+	t->name_off = dlen + (size_t)p;
+	memset(b + t->name_off, 'X', TEMPFILE_NAME_LEN);
+	memcpy(b + t->name_off + TEMPFILE_NAME_LEN, suffix, (size_t)s + 1);
 	return 0;
 }
 
@@ -190,6 +169,9 @@ int tfp_create_file(int dirfd, const char *path, int flags)
 
 	if (fd < 0)
 		return -1;
+	/* What tfp_fd_settle() would keep as it is, without the call. */
+	if (TFP_O_CLOEXEC && fd > STDERR_FILENO)
+		return fd;
 	fd = tfp_fd_settle(fd);
 	if (fd < 0) {
 		saved = errno;

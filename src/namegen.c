@@ -1,9 +1,11 @@
 /*
  * Random names: Python's _RandomNameSequence.
  *
- * Names come from the OS's cryptographic generator through a buffer, so a
- * system call buys 64 names.  The shared sequence keeps one buffer
- * per thread, so drawing from it takes no lock.  A buffer remembers the
+ * Names come from the OS's cryptographic generator through a buffer, 6
+ * bytes a name (the kernel's time goes by the byte), so a system call buys
+ * 64 names at first and up to 340 once a thread has used a few buffers.
+ * The shared sequence keeps one buffer per thread, so drawing from it
+ * takes no lock.  A buffer remembers the
  * process token (procid.c) it was filled under; a child process, however it
  * was made, has another token and so throws away what it inherited instead
  * of repeating its parent's names.  That costs a call, two loads and a
@@ -15,23 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL_SIZE 512
+/* Names a fill buys: the first, and at most (a process that makes one
+ * file pays for 64 names, a busy one a system call per 340). */
+#define FIRST_FILL 64
+#define MAX_FILL 340
+#define NAME_BYTES 6
+/* A name reads 8 bytes and uses 6: on a big-endian machine, the last 6. */
+#define POOL_SIZE (MAX_FILL * NAME_BYTES + 8 - NAME_BYTES)
 #define NCHARS 37
 #define NPAIRS (NCHARS * NCHARS)
-/* A name is a number below 37^8 written in base 37, from 64 random bits
- * by Lemire's multiply-and-skip ("Fast random integer generation in an
- * interval", 2019): of r * 37^8, the high 64 bits are the number, uniform
- * once the products whose low 64 bits fall below 2^64 mod 37^8 (one in
- * six million) are skipped.  No division a character, and 8 bytes a name. */
+/* A name is a number below 37^8 written in base 37, from 48 random bits
+ * r by Lemire's multiply-and-skip ("Fast random integer generation in an
+ * interval", 2019): r * 37^8 / 2^48 is the number, uniform once the
+ * products whose low 48 bits fall below 2^48 mod 37^8 (one in 590) are
+ * skipped.  Its digits come off as in long multiplication, two at a time:
+ * f = r * 37^2 has the first pair above bit 48 and keeps the rest below,
+ * and after four pairs what is left below is those low 48 bits.  A 64-bit
+ * multiply a pair, no division, and 6 bytes a name (37^8 < 2^42). */
+#define NAME_BITS 48
+#define LOW48 ((UINT64_C(1) << NAME_BITS) - 1)
 #define NAME_RANGE UINT64_C(3512479453921) /* 37^8 */
-#define NAME_SKIP ((uint64_t)-NAME_RANGE % NAME_RANGE)
-_Static_assert(TEMPFILE_NAME_LEN == 8, "draw() writes four pairs");
+#define NAME_SKIP ((UINT64_C(1) << NAME_BITS) % NAME_RANGE)
+_Static_assert(TEMPFILE_NAME_LEN == 8, "eight digits below 37^8");
 
-/* A buffer of random bytes, 8 a name. */
+/* A buffer of random bytes, NAME_BYTES a name. */
 struct pool {
-	unsigned char buf[POOL_SIZE];
-	size_t pos;       /* buf[pos..] not yet drawn */
+	size_t pos, end;  /* names at buf[pos..end) not yet drawn */
 	uint64_t token;   /* never 0 once filled, so a zeroed pool is stale */
+	size_t fill;      /* names the next fill buys; 0: FIRST_FILL */
+	unsigned char buf[POOL_SIZE];
 };
 
 struct tempfile_names {
@@ -64,59 +78,68 @@ static const char pairs[NPAIRS][2] = {
 };
 #undef ROW
 
-static uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo)
-{
-#ifdef __SIZEOF_INT128__
-	unsigned __int128 m = (unsigned __int128)a * b;
-
-	*lo = (uint64_t)m;
-	return (uint64_t)(m >> 64);
-#else
-	uint64_t a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
-	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-	uint64_t mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
-
-	*lo = (mid << 32) | (p00 & 0xffffffff);
-	return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-#endif
-}
-
-/* Out of line: draw()'s common path then saves no registers. */
+/* Out of line: draw()'s common path then saves no registers.  A pool
+ * that another process filled (its token is another's) starts small
+ * again, as a new one does. */
 static __attribute__((noinline)) int refill(struct pool *p, uint64_t token)
 {
-	p->pos = POOL_SIZE;
-	if (tfp_random_bytes(p->buf, sizeof p->buf) < 0)
+	size_t names;
+
+	if (!token)
 		return -1;
-	p->pos = 0;
+	if (p->token != token)
+		p->fill = 0;
+	names = p->fill ? p->fill : FIRST_FILL;
+	p->pos = p->end = 0;
+	if (tfp_random_bytes(p->buf, names * NAME_BYTES + 8 - NAME_BYTES) < 0)
+		return -1;
+	p->end = names * NAME_BYTES;
 	p->token = token;
+	p->fill = names * 2 < MAX_FILL ? names * 2 : MAX_FILL;
 	return 0;
 }
 
-static int draw(struct pool *p, char *out)
+/* The next pair of digits of f into out, the rest left in f. */
+#define PAIR(f, out) \
+	((f) *= NPAIRS, memcpy((out), pairs[(f) >> NAME_BITS], 2), (f) &= LOW48)
+
+/* One name from buf[0..8) into out: 0, or -1 if it is to be skipped. */
+static inline __attribute__((always_inline)) int name_from(const unsigned char *buf, char *out)
+{
+	uint64_t f;
+
+	memcpy(&f, buf, sizeof f);
+	f &= LOW48;
+	PAIR(f, out);
+	PAIR(f, out + 2);
+	PAIR(f, out + 4);
+	PAIR(f, out + 6);
+	return f < NAME_SKIP ? -1 : 0;
+}
+
+/* The rest of draw(): a refill, or a skipped name. */
+static __attribute__((noinline)) int draw_more(struct pool *p, char *out, uint64_t token)
+{
+	do {
+		if ((p->token != token || p->pos == p->end) && refill(p, token) < 0)
+			return -1;
+		p->pos += NAME_BYTES;
+	} while (name_from(p->buf + p->pos - NAME_BYTES, out) < 0);
+	return 0;
+}
+
+/* A leaf but for the tail call: the common path saves no registers. */
+static inline int draw(struct pool *p, char *out)
 {
 	/* Read before any refill: a fork during the fill must find it stale. */
-	uint64_t token = tfp_process_token();
-	uint64_t r, n, lo, hi4;
+	uint64_t token = tfp_token_now();
 
-	if (p->token != token) {
-		if (!token)
-			return -1;
-		p->pos = POOL_SIZE;
+	if (p->token == token && p->pos != p->end) {
+		p->pos += NAME_BYTES;
+		if (name_from(p->buf + p->pos - NAME_BYTES, out) == 0)
+			return 0;
 	}
-	do {
-		if (p->pos == POOL_SIZE && refill(p, token) < 0)
-			return -1;
-		memcpy(&r, p->buf + p->pos, sizeof r);
-		p->pos += sizeof r;
-		n = mul_hi_lo(r, NAME_RANGE, &lo);
-	} while (lo < NAME_SKIP);
-	hi4 = n / (NPAIRS * NPAIRS);
-	n %= NPAIRS * NPAIRS;
-	memcpy(out, pairs[hi4 / NPAIRS], 2);
-	memcpy(out + 2, pairs[hi4 % NPAIRS], 2);
-	memcpy(out + 4, pairs[n / NPAIRS], 2);
-	memcpy(out + 6, pairs[n % NPAIRS], 2);
-	return 0;
+	return draw_more(p, out, token);
 }
 
 tempfile_names *tempfile_names_new(void)

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+# include <emmintrin.h>
+#endif
 
 char *tfp_getcwd(void)
 {
@@ -24,6 +27,103 @@ char *tfp_getcwd(void)
 			return NULL;
 		size *= 2;
 	}
+}
+
+/* Whether dir, of len > 1 bytes from a '/', is what tfp_abspath() makes of
+ * it: no empty, "." or ".." component, no trailing '/'. */
+static int is_clean(const char *dir, size_t len)
+{
+	const char *p = dir, *end = dir + len;
+
+	if (end[-1] == '/')
+		return 0;
+	while (p < end) { /* at a '/' */
+		const char *c = p + 1;
+
+		if (c[0] == '/' ||
+		    (c[0] == '.' && (!c[1] || c[1] == '/' ||
+		                     (c[1] == '.' && (!c[2] || c[2] == '/')))))
+			return 0;
+		for (p = c + 1; *p && *p != '/'; p++)
+			continue;
+	}
+	return 1;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/* The high bit of every byte of w that is c, and maybe of some above one
+ * that is: a false alarm costs the exact check, never a wrong answer. */
+static uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return (x - ONES) & ~x & (ONES << 7);
+}
+
+/* Whether one of the 8 bytes at p is a '/' before a '/' or a '.' (reads
+ * p[0..8]); '.' | 1 == '/', so one test finds both. */
+static int word_hit(const char *p)
+{
+	uint64_t w, next;
+
+	memcpy(&w, p, sizeof w);
+	memcpy(&next, p + 1, sizeof next);
+	return (bytes_eq(w, '/') & bytes_eq(next | ONES, '/')) != 0;
+}
+
+#ifdef __SSE2__
+/* The same for 16 bytes (reads p[0..16]). */
+static int block_hit(const char *p)
+{
+	const __m128i slash = _mm_set1_epi8('/'), one = _mm_set1_epi8(1);
+	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+
+	return _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, slash),
+	                                       _mm_cmpeq_epi8(_mm_or_si128(b, one), slash))) != 0;
+}
+# define STEP 16
+#else
+# define block_hit word_hit
+# define STEP 8
+#endif
+
+/* Whether some '/' among dir's len bytes comes before a '/' or a '.':
+ * what every unclean absolute path but one with a trailing '/' has (a
+ * hidden ".name" too: a false alarm).  Steps of STEP bytes, the last one
+ * overlapping the one before; never reads past dir[len - 1]. */
+static int maybe_unclean(const char *dir, size_t len)
+{
+	size_t i = 0, step = len > STEP ? STEP : 8;
+
+	if (len <= 8) {
+		for (; i + 1 < len; i++)
+			if (dir[i] == '/' && (dir[i + 1] | 1) == '/')
+				return 1;
+		return 0;
+	}
+	for (;;) {
+		if (step == 8 ? word_hit(dir + i) : block_hit(dir + i))
+			return 1;
+		if (i + step + 1 == len)
+			return 0;
+		i = i + 2 * step + 1 <= len ? i + step : len - step - 1;
+	}
+}
+
+size_t tfp_clean_abs_len(const char *dir)
+{
+	size_t len;
+
+	if (dir[0] != '/')
+		return 0;
+	len = strlen(dir);
+	if (len == 1)
+		return 1;
+	if (dir[len - 1] == '/')
+		return 0;
+	return !maybe_unclean(dir, len) || is_clean(dir, len) ? len : 0;
 }
 
 /* Collapses ".", "..", repeated and trailing '/' of an absolute path in

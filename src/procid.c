@@ -24,7 +24,7 @@
 
 #define TOKEN_PID_MASK UINT64_C(0xffffffff)
 
-static _Atomic uint64_t *_Atomic wiped;  /* in the wipe-on-fork page */
+_Atomic uint64_t *_Atomic tfp_token_cell; /* in the wipe-on-fork page */
 static _Atomic uint64_t fallback;        /* random << 32 | pid */
 static atomic_int no_page;               /* set up without one: fallback */
 static atomic_flag atfork_once = ATOMIC_FLAG_INIT;
@@ -54,7 +54,7 @@ static void init(void)
 		if (madvise(p, size, MADV_WIPEONFORK) == 0) {
 			_Atomic uint64_t *none = NULL;
 
-			if (!atomic_compare_exchange_strong_explicit(&wiped, &none, p,
+			if (!atomic_compare_exchange_strong_explicit(&tfp_token_cell, &none, p,
 			        memory_order_acq_rel, memory_order_acquire))
 				munmap(p, size);
 			return;
@@ -84,12 +84,12 @@ static uint64_t draw(_Atomic uint64_t *cell, uint64_t low, uint64_t mask)
 
 uint64_t tfp_process_token(void)
 {
-	_Atomic uint64_t *cell = atomic_load_explicit(&wiped, memory_order_acquire);
+	_Atomic uint64_t *cell = atomic_load_explicit(&tfp_token_cell, memory_order_acquire);
 	uint64_t t, pid;
 
 	if (!cell && !atomic_load_explicit(&no_page, memory_order_acquire)) {
 		init();
-		cell = atomic_load_explicit(&wiped, memory_order_acquire);
+		cell = atomic_load_explicit(&tfp_token_cell, memory_order_acquire);
 	}
 	if (cell) {
 		t = atomic_load_explicit(cell, memory_order_relaxed);
@@ -107,7 +107,7 @@ uint64_t tfp_process_token(void)
 
 uint64_t tfp_process_token_peek(void)
 {
-	_Atomic uint64_t *cell = atomic_load_explicit(&wiped, memory_order_acquire);
+	_Atomic uint64_t *cell = atomic_load_explicit(&tfp_token_cell, memory_order_acquire);
 	uint64_t t;
 
 	if (cell)

@@ -46,6 +46,8 @@ static const char *const env_dirs[] = { "TMPDIR", "TEMP", "TMP" };
 struct interned {
 	_Atomic(struct interned *) child[2];
 	uint64_t hash;
+	size_t len;
+	size_t clean_len; /* tfp_clean_abs_len(s), known once for the hot path */
 	char s[];
 };
 
@@ -87,7 +89,9 @@ static const char *intern(const char *s)
 			atomic_init(&node->child[0], NULL);
 			atomic_init(&node->child[1], NULL);
 			node->hash = hash;
+			node->len = len;
 			memcpy(node->s, s, len + 1);
+			node->clean_len = tfp_clean_abs_len(node->s);
 			if (atomic_compare_exchange_strong_explicit(slot, &at, node,
 			        memory_order_release, memory_order_acquire))
 				return node->s;
@@ -100,6 +104,12 @@ static const char *intern(const char *s)
 		}
 		slot = &at->child[c > 0];
 	}
+}
+
+/* The node of a string intern() returned. */
+static const struct interned *node_of(const char *s)
+{
+	return (const struct interned *)(const void *)(s - offsetof(struct interned, s));
 }
 
 static int publish(_Atomic(const char *) *slot, const char *value)
@@ -332,6 +342,15 @@ const char *tempfile_gettempdir(void)
 	return dir;
 }
 
+const char *tfp_tempdir_get(size_t *clean_len)
+{
+	const char *dir = tempfile_gettempdir();
+
+	if (dir)
+		*clean_len = node_of(dir)->clean_len;
+	return dir;
+}
+
 int tempfile_settempdir(const char *dir)
 {
 	if (dir && !*dir) {
@@ -346,6 +365,18 @@ const char *tempfile_gettempprefix(void)
 	const char *p = atomic_load_explicit(&prefix, memory_order_acquire);
 
 	return p ? p : default_prefix;
+}
+
+const char *tfp_prefix_get(size_t *len)
+{
+	const char *p = atomic_load_explicit(&prefix, memory_order_acquire);
+
+	if (!p) {
+		*len = sizeof default_prefix - 1;
+		return default_prefix;
+	}
+	*len = node_of(p)->len;
+	return p;
 }
 
 int tempfile_settempprefix(const char *pfx)

@@ -95,19 +95,43 @@ int tempfile_dir_fd(const tempfile_dir *d)
 	return d->fd;
 }
 
+/* Whether d->fd is still open on d's directory: a number the program
+ * closed and the kernel reused is not; one that cannot be checked now
+ * (EMFILE, ENOMEM) was ours when last seen. */
+static int still_ours(const tempfile_dir *d)
+{
+	struct tfp_dir_id now;
+
+	if (tfp_dir_id_of(d->fd, &now) < 0)
+		return errno != EBADF;
+	return tfp_dir_id_eq(&now, &d->id);
+}
+
+/* tempfile_dir_cleanup(); *ours (if not NULL) gets whether d->fd is still
+ * open on the directory, where the cleanup found out (else it stays -1). */
+static int cleanup(tempfile_dir *d, int *ours)
+{
+	/* Gone for good: through a stale descriptor, nothing could tell. */
+	if (d->removed) {
+		if (ours)
+			*ours = 0;
+		return 0;
+	}
+	if (tfp_rmtree(d->fd, d->path, &d->id) < 0)
+		return d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS ? 0 : -1;
+	d->removed = !still_ours(d);
+	if (ours)
+		*ours = !d->removed;
+	return 0;
+}
+
 int tempfile_dir_cleanup(tempfile_dir *d)
 {
 	if (!d) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* Gone for good: through a stale descriptor, nothing could tell. */
-	if (d->removed)
-		return 0;
-	if (tfp_rmtree(d->fd, d->path, &d->id) < 0)
-		return d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS ? 0 : -1;
-	d->removed = !tfp_dir_fd_is(d->fd, &d->id);
-	return 0;
+	return cleanup(d, NULL);
 }
 
 int tempfile_dir_keep(tempfile_dir *d)
@@ -122,18 +146,9 @@ int tempfile_dir_keep(tempfile_dir *d)
 	return 0;
 }
 
-static int still_ours(const tempfile_dir *d)
-{
-	struct tfp_dir_id now;
-
-	if (tfp_dir_id_of(d->fd, &now) < 0)
-		return errno != EBADF;
-	return tfp_dir_id_eq(&now, &d->id);
-}
-
 int tempfile_dir_close(tempfile_dir *d)
 {
-	int r = 0, saved = 0, removed;
+	int r = 0, saved = 0, removed, ours = -1;
 	sigset_t old;
 
 	if (!d)
@@ -145,7 +160,7 @@ int tempfile_dir_close(tempfile_dir *d)
 	if (d->exit_slot)
 		tfp_block_fatal_signals(&old);
 	removed = tfp_exit_claim(d->exit_slot);
-	if (!(d->flags & TEMPFILE_KEEP) && !removed && tempfile_dir_cleanup(d) < 0) {
+	if (!(d->flags & TEMPFILE_KEEP) && !removed && cleanup(d, &ours) < 0) {
 		r = -1;
 		saved = errno;
 	}
@@ -153,9 +168,11 @@ int tempfile_dir_close(tempfile_dir *d)
 		tfp_exit_unregister(d->exit_slot);
 		tfp_restore_signals(&old);
 	}
-	/* A number the program closed and the kernel reused is not ours; one
-	 * that cannot be checked now was ours when last seen. */
-	if (still_ours(d) && close(d->fd) < 0 && r == 0 &&
+	/* A number the program closed and the kernel reused is not ours (the
+	 * cleanup asked just now, with nothing of ours in between). */
+	if (ours < 0)
+		ours = still_ours(d);
+	if (ours && close(d->fd) < 0 && r == 0 &&
 	    !(d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS)) {
 		r = -1;
 		saved = errno;
