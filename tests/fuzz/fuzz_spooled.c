@@ -355,7 +355,12 @@ static void stream_seek(struct fz_in *in, struct model *m)
 		return;
 	if (fseeko(m->f, off, whence) != 0) {
 		FZ_CHECK(want < 0 && (errno == err || errno == EINVAL));
-		m->state = S_DIRECT; /* repositioned before its next use */
+		/* glibc refuses a bad whence before it flushes: flush and put
+		 * the stream back where it was. */
+		if (m->state == S_WRITE)
+			FZ_CHECK(fflush(m->f) == 0);
+		FZ_CHECK(fseeko(m->f, m->pos, SEEK_SET) == 0);
+		m->state = S_SYNCED;
 		m->unget = -1;
 		return;
 	}
