@@ -451,14 +451,13 @@ static void op_persist(struct fz_in *in, tempfile *tf, struct model *m)
 		FZ_CHECK(r == -1 && errno == EINVAL);
 		return;
 	}
+	/* The rollover first, which may fail (see rolls()), whatever else. */
+	if (r < 0 && errno == EFBIG && m->pos > BIG && !m->rolled)
+		return;
 	/* NOCLOBBER onto its own name: refused, or a no-op. */
 	if ((flags & TEMPFILE_NOCLOBBER) && m->exists[k] &&
 	    (m->persisted != (int)k + 1 || r != 0)) {
 		FZ_CHECK(r == -1 && errno == EEXIST);
-		return;
-	}
-	if (r < 0 && m->pos > BIG && !m->rolled) {
-		FZ_CHECK(errno == EFBIG);
 		return;
 	}
 	FZ_CHECK(r == 0);
