@@ -376,7 +376,10 @@ static void stream_ungetc(struct fz_in *in, struct model *m)
 	unsigned k = fz_u8(in);
 	int c;
 
-	if ((m->state != S_READ && m->state != S_SYNCED) || m->unget >= 0 || m->pos == 0)
+	/* After reads only: glibc's fopencookie() streams free a pointer that
+	 * malloc() never gave (ASan: bad-free) in fread() after fwrite(),
+	 * fflush(), ungetc(), with any cookie, not only the library's. */
+	if (m->state != S_READ || m->unget >= 0 || m->pos == 0)
 		return;
 	/* The byte read, or another one (C allows either). */
 	c = k & 1 ? (int)(k >> 1) : (size_t)m->pos <= m->size ? m->data[m->pos - 1] : 0;
