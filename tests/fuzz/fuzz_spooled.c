@@ -238,7 +238,13 @@ static void op_truncate(struct fz_in *in, tempfile *tf, struct model *m)
 		FZ_CHECK(tempfile_truncate(tf, size) == -1 && errno == EINVAL);
 		return;
 	}
-	FZ_CHECK(tempfile_truncate(tf, size) == 0);
+	if (tempfile_truncate(tf, size) < 0) {
+		/* Past max_size it rolls over, which fails (EFBIG, all as it
+		 * was) where the position is past what the disk allows. */
+		FZ_CHECK(errno == EFBIG && m->pos > BIG && !m->rolled && m->max &&
+		         (size_t)size > m->max);
+		return;
+	}
 	if ((size_t)size < m->size)
 		memset(m->data + size, 0, m->size - (size_t)size);
 	m->size = (size_t)size;
@@ -349,7 +355,12 @@ static void stream_seek(struct fz_in *in, struct model *m)
 		return;
 	if (fseeko(m->f, off, whence) != 0) {
 		FZ_CHECK(want < 0 && (errno == err || errno == EINVAL));
-		m->state = S_DIRECT; /* repositioned before its next use */
+		/* glibc refuses a bad whence before it flushes: flush and put
+		 * the stream back where it was. */
+		if (m->state == S_WRITE)
+			FZ_CHECK(fflush(m->f) == 0);
+		FZ_CHECK(fseeko(m->f, m->pos, SEEK_SET) == 0);
+		m->state = S_SYNCED;
 		m->unget = -1;
 		return;
 	}
@@ -365,7 +376,10 @@ static void stream_ungetc(struct fz_in *in, struct model *m)
 	unsigned k = fz_u8(in);
 	int c;
 
-	if ((m->state != S_READ && m->state != S_SYNCED) || m->unget >= 0 || m->pos == 0)
+	/* After reads only: glibc's fopencookie() streams free a pointer that
+	 * malloc() never gave (ASan: bad-free) in fread() after fwrite(),
+	 * fflush(), ungetc(), with any cookie, not only the library's. */
+	if (m->state != S_READ || m->unget >= 0 || m->pos == 0)
 		return;
 	/* The byte read, or another one (C allows either). */
 	c = k & 1 ? (int)(k >> 1) : (size_t)m->pos <= m->size ? m->data[m->pos - 1] : 0;
@@ -440,14 +454,13 @@ static void op_persist(struct fz_in *in, tempfile *tf, struct model *m)
 		FZ_CHECK(r == -1 && errno == EINVAL);
 		return;
 	}
+	/* The rollover first, which may fail (see rolls()), whatever else. */
+	if (r < 0 && errno == EFBIG && m->pos > BIG && !m->rolled)
+		return;
 	/* NOCLOBBER onto its own name: refused, or a no-op. */
 	if ((flags & TEMPFILE_NOCLOBBER) && m->exists[k] &&
 	    (m->persisted != (int)k + 1 || r != 0)) {
 		FZ_CHECK(r == -1 && errno == EEXIST);
-		return;
-	}
-	if (r < 0 && m->pos > BIG && !m->rolled) {
-		FZ_CHECK(errno == EFBIG);
 		return;
 	}
 	FZ_CHECK(r == 0);
