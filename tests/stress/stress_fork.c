@@ -44,9 +44,9 @@
  * fewer names recorded keep a repeat by pure chance unlikely (the
  * expectation is printed). */
 #define CHILD_DRAWS 36
-#define CHILD_RECORDED 6
+#define CHILD_RECORDED 4
 /* Names a forker draws around each fork. */
-#define AROUND 4
+#define AROUND 2
 #define WAIT_SECONDS 60.0
 
 enum { BY_FORK, BY_UNDERSCORE_FORK, BY_SYSCALL, BY_CLONE, BY_VFORK, N_WAYS };
@@ -346,7 +346,7 @@ static void tag_into(struct st_names *all, const struct st_names *from, char tag
 int main(void)
 {
 	long n_drawers = st_env_long("STRESS_DRAWERS", 2), n_forkers = st_env_long("STRESS_FORKERS", 3);
-	long forks = st_env_long("STRESS_FORKS", 500), record = st_env_long("STRESS_RECORD", 4000);
+	long forks = st_env_long("STRESS_FORKS", 1000), record = st_env_long("STRESS_RECORD", 4000);
 	struct thread *d = calloc((size_t)n_drawers, sizeof *d), *f = calloc((size_t)n_forkers, sizeof *f);
 	struct st_names child_names[2] = { { 0 } }, all = { 0 };
 	const char *base = getenv("STRESS_DIR");
