@@ -15,6 +15,12 @@
  * Children other than fork()'s may find a lock of the C library's held
  * (malloc's): they use only what the library does without allocating
  * (tempfile_names_next(), tempfile_mkunique() without a name) and write(2).
+ *
+ * The drawers also keep TEMPFILE_CLEANUP_AT_EXIT files pending, made and
+ * closed all the while; fork()'s children end with exit(), the others
+ * (but vfork()'s, which share our memory) call tempfile_cleanup_all()
+ * before _exit(): none may remove a file of ours, which the drawers check
+ * before they close each.
  */
 #define _GNU_SOURCE
 #define TEMPFILE_NO_DEPRECATED_WARNINGS 1
@@ -33,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,10 +51,12 @@
  * fewer names recorded keep a repeat by pure chance unlikely (the
  * expectation is printed). */
 #define CHILD_DRAWS 36
-#define CHILD_RECORDED 6
+#define CHILD_RECORDED 4
 /* Names a forker draws around each fork. */
-#define AROUND 4
+#define AROUND 2
 #define WAIT_SECONDS 60.0
+/* TEMPFILE_CLEANUP_AT_EXIT files a drawer keeps open. */
+#define PENDING 16
 
 enum { BY_FORK, BY_UNDERSCORE_FORK, BY_SYSCALL, BY_CLONE, BY_VFORK, N_WAYS };
 static const char *const way_names[N_WAYS] = {
@@ -63,7 +72,7 @@ static const char *const way_names[N_WAYS] = {
 static const char *dir;
 static int dirfd_, report_fd[2];
 static atomic_int stop;
-static atomic_long made[N_WAYS], hung, bad_exit;
+static atomic_long made[N_WAYS], hung, bad_exit, pending_made, pending_lost;
 
 /* A child's report: one write of at most PIPE_BUF bytes, so that reports
  * never interleave. */
@@ -148,9 +157,12 @@ static int fork_child_extra(struct report *r)
 static int clone_child(void *arg)
 {
 	struct report r;
+	int failed;
 
 	(void)arg;
-	_exit(child_send(&r, child_draws(&r, BY_CLONE)));
+	failed = child_send(&r, child_draws(&r, BY_CLONE));
+	tempfile_cleanup_all(); /* must leave the parent's files alone */
+	_exit(failed);
 }
 
 /* Makes one child the given way; returns its pid, or -1. */
@@ -164,7 +176,8 @@ static pid_t spawn(int way, char *stack, size_t stack_size)
 	case BY_FORK:
 		if ((pid = fork()) == 0) {
 			failed = child_draws(&r, way) || fork_child_extra(&r);
-			_exit(child_send(&r, failed));
+			/* The exit hook must leave the parent's files alone. */
+			exit(child_send(&r, failed));
 		}
 		return pid;
 	case BY_UNDERSCORE_FORK:
@@ -174,8 +187,11 @@ static pid_t spawn(int way, char *stack, size_t stack_size)
 #else
 		pid = (pid_t)syscall(SYS_fork);
 #endif
-		if (pid == 0)
-			_exit(child_send(&r, child_draws(&r, way)));
+		if (pid == 0) {
+			failed = child_send(&r, child_draws(&r, way));
+			tempfile_cleanup_all();
+			_exit(failed);
+		}
 		return pid;
 	case BY_CLONE:
 		return clone(clone_child, stack + stack_size, SIGCHLD, NULL);
@@ -250,13 +266,37 @@ static void *forker(void *arg)
 	return NULL;
 }
 
+/* Closes a pending file, which must still be there. */
+static void close_pending(tempfile *tf)
+{
+	struct stat st;
+
+	if (lstat(tempfile_name(tf), &st) != 0) {
+		atomic_fetch_add(&pending_lost, 1);
+		st_fail("pending %s was removed by someone else", tempfile_name(tf));
+	}
+	if (tempfile_close(tf) != 0)
+		st_fail("closing a pending file: %s", strerror(errno));
+}
+
 static void *drawer(void *arg)
 {
 	struct thread *t = arg;
+	tempfile *ring[PENDING] = { 0 };
 	char *path;
 	int fd, odd = 0;
+	long n = 0;
 
 	while (!atomic_load(&stop)) {
+		tempfile **slot = &ring[n++ % PENDING];
+
+		if (*slot)
+			close_pending(*slot);
+		if (!(*slot = tempfile_named(NULL, "h", dir, TEMPFILE_CLEANUP_AT_EXIT)) ||
+		    tempfile_closefd(*slot) != 0)
+			st_fail("a pending file: %s", strerror(errno));
+		else
+			atomic_fetch_add(&pending_made, 1);
 		odd = !odd;
 		if (odd)
 			path = tempfile_mktemp(NULL, "d", dir);
@@ -274,6 +314,9 @@ static void *drawer(void *arg)
 			unlink(path);
 		free(path);
 	}
+	for (n = 0; n < PENDING; n++)
+		if (ring[n])
+			close_pending(ring[n]);
 	return NULL;
 }
 
@@ -346,7 +389,7 @@ static void tag_into(struct st_names *all, const struct st_names *from, char tag
 int main(void)
 {
 	long n_drawers = st_env_long("STRESS_DRAWERS", 2), n_forkers = st_env_long("STRESS_FORKERS", 3);
-	long forks = st_env_long("STRESS_FORKS", 500), record = st_env_long("STRESS_RECORD", 4000);
+	long forks = st_env_long("STRESS_FORKS", 1000), record = st_env_long("STRESS_RECORD", 4000);
 	struct thread *d = calloc((size_t)n_drawers, sizeof *d), *f = calloc((size_t)n_forkers, sizeof *f);
 	struct st_names child_names[2] = { { 0 } }, all = { 0 };
 	const char *base = getenv("STRESS_DIR");
@@ -400,6 +443,8 @@ int main(void)
 	printf("  %ld children, %zu reported, %ld hung, %ld failed; names: %zu from the parent, %zu from children\n",
 	       total, child_names[1].n, atomic_load(&hung), atomic_load(&bad_exit), from_parent,
 	       child_names[0].n);
+	printf("  pending (cleanup at exit) files made meanwhile: %ld; removed by a child: %ld\n",
+	       atomic_load(&pending_made), atomic_load(&pending_lost));
 	printf("  repeats involving a child: %zu; within the parent: %zu (expected by pure chance: %.5f)\n",
 	       by_child, parent_only, chance);
 	if ((long)child_names[1].n != total)
