@@ -9,7 +9,7 @@
  *
  * FAULT_OPS=word runs only the operations whose name contains word;
  * FAULT_VERBOSE=1 says which call each run made fail; FAULT_JOBS=n runs
- * n at a time (4); FAULT_ALL=1 runs every operation under every errno.
+ * n at a time (2); FAULT_ALL=1 runs every operation under every errno.
  */
 #include "config.h"
 
@@ -286,7 +286,7 @@ struct figure {
 	long runs, crashes, silent, fd, mem, leftover;
 };
 
-static int jobs = 4;
+static int jobs = 2;
 
 static pid_t start(const struct op *op, long k, int err)
 {
