@@ -525,6 +525,13 @@ REAL(int, name_to_handle_at, (int dirfd, const char *path, struct file_handle *h
 	return __real_name_to_handle_at(dirfd, path, h, mount_id, flags);
 }
 
+/* procfd.c asks once whether /proc/thread-self exists. */
+REAL(int, access, (const char *path, int mode))
+{
+	FAIL(access, CALL, -1);
+	return __real_access(path, mode);
+}
+
 REAL(ssize_t, readlinkat, (int dirfd, const char *path, char *buf, size_t n))
 {
 	FAIL(readlinkat, CALL, -1);
