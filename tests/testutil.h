@@ -112,6 +112,12 @@ extern int tu_no_leak_check;
  * them tens of times slower.  Every test still runs. */
 int tu_rounds(int n);
 
+/* 1 under valgrind (its preloaded core is in LD_PRELOAD).  valgrind 3.19
+ * does not model glibc's _Fork(): its child carries on as the parent.  Tests
+ * make such children with SYS_fork there, the same call without the C
+ * library's wrapper (no fork hooks either). */
+int tu_valgrind(void);
+
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
 
