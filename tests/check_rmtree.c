@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -287,7 +288,7 @@ static int mounts_child(void *arg)
 	REQ(put_file(a, "f") == 0 && mkdirat(a, "m1", 0700) == 0 && mkdirat(a, "z", 0700) == 0);
 	REQ((m = open_dir(fd, "b")) >= 0 && put_file(m, "g") == 0 && close(m) == 0);
 	REQ(chdir(top) == 0);
-	REQ(mount(priv, "a/m1", NULL, MS_BIND, NULL) == 0);
+	REQ(mount(priv, "a/m1", "none", MS_BIND, NULL) == 0); /* type ignored; valgrind reads it */
 	REQ(mount("tmpfs", "m2", "tmpfs", 0, "mode=0500") == 0);
 	REQ((m = open_dir(fd, "m2")) >= 0 && fchmod(m, 0700) == 0 && put_file(m, "t") == 0);
 	REQ(fchmod(m, 0500) == 0 && close(m) == 0);
@@ -656,11 +657,23 @@ static int deep_altstack_child(void *x)
 	struct sigaction sa;
 	stack_t ss;
 
+	long page = sysconf(_SC_PAGESIZE);
+	char *map;
+
 	REQ(d != NULL);
 	path = strdup(tempfile_dir_name(d));
+	/* With a page no one may touch below it: a handler that ran off the
+	 * bottom would write into whatever lies there, silently. */
 	ss.ss_size = SIGSTKSZ;
+	/* valgrind's own signal frame holds three copies of the registers
+	 * (its guest state and two shadows): far more than the kernel's. */
+	if (tu_valgrind())
+		ss.ss_size += 64 * 1024;
 	ss.ss_flags = 0;
-	REQ((ss.ss_sp = malloc(ss.ss_size)) != NULL);
+	map = mmap(NULL, (size_t)page + ss.ss_size, PROT_READ | PROT_WRITE,
+	           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQ(map != MAP_FAILED && mprotect(map, (size_t)page, PROT_NONE) == 0);
+	ss.ss_sp = map + page;
 	REQ(sigaltstack(&ss, NULL) == 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cleanup_handler;
@@ -674,7 +687,7 @@ static int deep_altstack_child(void *x)
 	free(path);
 	ss.ss_flags = SS_DISABLE;
 	REQ(sigaltstack(&ss, NULL) == 0);
-	free(ss.ss_sp);
+	munmap(map, (size_t)page + ss.ss_size);
 	return 0;
 }
 

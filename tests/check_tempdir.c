@@ -554,11 +554,9 @@ static int use_settings(void *unused)
 	int fd;
 
 	(void)unused;
-	if (!tempfile_gettempdir())
-		return 2;
+	REQ(tempfile_gettempdir() != NULL);
 	fd = tempfile_mkstemp(NULL, NULL, NULL, 0, &path);
-	if (fd < 0)
-		return 3;
+	REQ(fd >= 0);
 	unlink(path);
 	free(path);
 	return 0;

@@ -131,6 +131,12 @@ int tu_deny_syscall(long nr, int err);
  * (in its low 32 bits) set. */
 int tu_deny_syscall_if(long nr, int arg, unsigned long mask, int err);
 
+/* 1 under valgrind (its preloaded core is in LD_PRELOAD).  valgrind 3.19
+ * does not model glibc's _Fork(): its child carries on as the parent.  Tests
+ * make such children with SYS_fork there, the same call without the C
+ * library's wrapper (no fork hooks either). */
+int tu_valgrind(void);
+
 /* Runs the suite and returns the process exit status. */
 int tu_main(Suite *s);
 
