@@ -11,8 +11,9 @@
  * calls instead.
  *
  * System calls per name are counted by bench/run.sh from outside (strace),
- * instructions per name under callgrind.  Expected: 1 getrandom() per 64
- * names for the library (a 512-byte buffer, 8 bytes a name).
+ * instructions per name under callgrind.  Expected for the library: 6
+ * random bytes a name, 1 getrandom() per 64 names at first and per 340
+ * once a thread has used a few buffers (src/namegen.c).
  *
  * Usage: bench_names [-q] [CASE N]
  */
