@@ -290,6 +290,32 @@ REAL(int, openat64, (int dirfd, const char *path, int flags, ...))
 	return __real_openat64(dirfd, path, flags, mode);
 }
 
+/* What _FORTIFY_SOURCE makes of an open without O_CREAT whose flags the
+ * compiler cannot see (Debian's build flags): counted as the open. */
+REAL(int, __open_2, (const char *path, int flags))
+{
+	FAIL(open, CALL, -1);
+	return __real___open_2(path, flags);
+}
+
+REAL(int, __open64_2, (const char *path, int flags))
+{
+	FAIL(open64, CALL, -1);
+	return __real___open64_2(path, flags);
+}
+
+REAL(int, __openat_2, (int dirfd, const char *path, int flags))
+{
+	FAIL(openat, CALL, -1);
+	return __real___openat_2(dirfd, path, flags);
+}
+
+REAL(int, __openat64_2, (int dirfd, const char *path, int flags))
+{
+	FAIL(openat64, CALL, -1);
+	return __real___openat64_2(dirfd, path, flags);
+}
+
 REAL(int, openat, (int dirfd, const char *path, int flags, ...))
 {
 	unsigned mode = 0;
