@@ -541,10 +541,13 @@ START_TEST(test_from_other_directory)
 END_TEST
 
 /* Persisting onto another name of the very file leaves one name: rename(2)
- * between two links of one inode does nothing and keeps both. */
+ * between two links of one inode does nothing and keeps both.  Also with
+ * TEMPFILE_DURABLE (_i & 2), which flushes the file before it drops it, and
+ * from another directory (_i & 4). */
 START_TEST(test_onto_own_hard_link)
 {
-	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *sub = _i & 4 ? tu_subdir("from", 0) : NULL;
+	tempfile *tf = tempfile_named(NULL, NULL, sub, 0);
 	char *dest = target("alias"), *old;
 	struct stat st;
 
@@ -552,16 +555,43 @@ START_TEST(test_onto_own_hard_link)
 	old = strdup(tempfile_name(tf));
 	ck_assert_int_eq(tempfile_write(tf, "one", 3), 3);
 	ck_assert_int_eq(link(old, dest), 0);
-	ck_assert_int_eq(tempfile_persist(tf, dest, _i ? TEMPFILE_NOCLOBBER : 0), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, (_i & 1 ? TEMPFILE_NOCLOBBER : 0) |
+	                                          (_i & 2 ? TEMPFILE_DURABLE : 0)), 0);
 	ck_assert_int_eq(access(old, F_OK), -1);
 	ck_assert_int_eq(stat(dest, &st), 0);
 	ck_assert_uint_eq(st.st_nlink, 1);
 	ck_assert_str_eq(tempfile_name(tf), dest);
 	ck_assert_int_eq(tempfile_close(tf), 0);
 	tu_assert_file(dest, "one");
-	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	if (sub)
+		ck_assert_int_eq(tu_count_entries(sub), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), sub ? 2 : 1);
+	free(sub);
 	free(dest);
 	free(old);
+}
+END_TEST
+
+/* The temporary name removed by the program, the target another name of
+ * the file: persist has nothing to move or drop, and succeeds. */
+START_TEST(test_onto_own_hard_link_name_gone)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("alias");
+	struct stat st;
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "two", 3), 3);
+	ck_assert_int_eq(link(tempfile_name(tf), dest), 0);
+	ck_assert_int_eq(unlink(tempfile_name(tf)), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, 0), 0);
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_str_eq(tempfile_name(tf), dest);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "two");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
 }
 END_TEST
 
@@ -1089,7 +1119,8 @@ static Suite *persist_suite(void)
 	tcase_add_loop_test(tc, test_full_disk, 0, KINDS);
 	tcase_add_test(tc, test_signal_during_copy);
 	tcase_add_test(tc, test_link_noreplace);
-	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
+	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 8);
+	tcase_add_test(tc, test_onto_own_hard_link_name_gone);
 	tcase_add_test(tc, test_noclobber_preserve_undone);
 	tcase_add_test(tc, test_closed_across_file_systems);
 	tcase_add_loop_test(tc, test_after_cleanup_all, 0, 2);
