@@ -7,7 +7,9 @@
 #include <sched.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -595,6 +597,51 @@ START_TEST(test_onto_own_hard_link_name_gone)
 }
 END_TEST
 
+/* A bind mount of the same file system: one device number, yet rename(2)
+ * and linkat(2) across it say EXDEV.  Persist copies then (named or
+ * unnamed, by _i passed in arg), and leaves no temporary name behind. */
+static int bind_child(void *arg)
+{
+	int unnamed = *(int *)arg;
+	char *from = tu_join(tu_base, "from"), *real = tu_join(tu_base, "real");
+	char *bind = tu_join(tu_base, "bind"), *dest = tu_join(bind, "dest");
+	char *seen = tu_join(real, "dest");
+	struct stat a, b;
+	char buf[16];
+	tempfile *tf;
+	int fd;
+
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mkdir(from, 0700) == 0 && mkdir(real, 0700) == 0 && mkdir(bind, 0700) == 0);
+	REQ(mount(real, bind, NULL, MS_BIND, NULL) == 0);
+	REQ(stat(from, &a) == 0 && stat(bind, &b) == 0 && a.st_dev == b.st_dev);
+	tf = unnamed ? tempfile_unnamed(NULL, NULL, from, 0) : tempfile_named(NULL, NULL, from, 0);
+	REQ(tf && tempfile_write(tf, "bound", 5) == 5);
+	REQ(tempfile_persist(tf, dest, 0) == 0);
+	REQ(tempfile_close(tf) == 0);
+	REQ(tu_count_entries(from) == 0 && tu_count_entries(real) == 1);
+	REQ((fd = open(seen, O_RDONLY | O_CLOEXEC)) >= 0 && read(fd, buf, sizeof buf) == 5);
+	REQ(close(fd) == 0 && memcmp(buf, "bound", 5) == 0);
+	REQ(umount(bind) == 0 && unlink(seen) == 0);
+	REQ(rmdir(from) == 0 && rmdir(real) == 0 && rmdir(bind) == 0);
+	free(from);
+	free(real);
+	free(bind);
+	free(dest);
+	free(seen);
+	return 0;
+}
+
+START_TEST(test_across_bind_mount)
+{
+	int unnamed = _i;
+
+	ck_assert_int_eq(tu_run(bind_child, &unnamed, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
+}
+END_TEST
+
 /* A disk that fills up while the copy beside the target is written (here
  * the file size limit): persist fails, the target and the object are as
  * they were, and nothing is left beside it. */
@@ -1121,6 +1168,7 @@ static Suite *persist_suite(void)
 	tcase_add_test(tc, test_link_noreplace);
 	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 8);
 	tcase_add_test(tc, test_onto_own_hard_link_name_gone);
+	tcase_add_loop_test(tc, test_across_bind_mount, 0, 2);
 	tcase_add_test(tc, test_noclobber_preserve_undone);
 	tcase_add_test(tc, test_closed_across_file_systems);
 	tcase_add_loop_test(tc, test_after_cleanup_all, 0, 2);
