@@ -7,8 +7,10 @@
 #include <sched.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -613,10 +615,13 @@ START_TEST(test_from_other_directory)
 END_TEST
 
 /* Persisting onto another name of the very file leaves one name: rename(2)
- * between two links of one inode does nothing and keeps both. */
+ * between two links of one inode does nothing and keeps both.  Also with
+ * TEMPFILE_DURABLE (_i & 2), which flushes the file before it drops it, and
+ * from another directory (_i & 4). */
 START_TEST(test_onto_own_hard_link)
 {
-	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *sub = _i & 4 ? tu_subdir("from", 0) : NULL;
+	tempfile *tf = tempfile_named(NULL, NULL, sub, 0);
 	char *dest = target("alias"), *old;
 	struct stat st;
 
@@ -624,16 +629,88 @@ START_TEST(test_onto_own_hard_link)
 	old = strdup(tempfile_name(tf));
 	ck_assert_int_eq(tempfile_write(tf, "one", 3), 3);
 	ck_assert_int_eq(link(old, dest), 0);
-	ck_assert_int_eq(tempfile_persist(tf, dest, _i ? TEMPFILE_NOCLOBBER : 0), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, (_i & 1 ? TEMPFILE_NOCLOBBER : 0) |
+	                                          (_i & 2 ? TEMPFILE_DURABLE : 0)), 0);
 	ck_assert_int_eq(access(old, F_OK), -1);
 	ck_assert_int_eq(stat(dest, &st), 0);
 	ck_assert_uint_eq(st.st_nlink, 1);
 	ck_assert_str_eq(tempfile_name(tf), dest);
 	ck_assert_int_eq(tempfile_close(tf), 0);
 	tu_assert_file(dest, "one");
-	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	if (sub)
+		ck_assert_int_eq(tu_count_entries(sub), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), sub ? 2 : 1);
+	free(sub);
 	free(dest);
 	free(old);
+}
+END_TEST
+
+/* The temporary name removed by the program, the target another name of
+ * the file: persist has nothing to move or drop, and succeeds. */
+START_TEST(test_onto_own_hard_link_name_gone)
+{
+	tempfile *tf = tempfile_named(NULL, NULL, NULL, 0);
+	char *dest = target("alias");
+	struct stat st;
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert_int_eq(tempfile_write(tf, "two", 3), 3);
+	ck_assert_int_eq(link(tempfile_name(tf), dest), 0);
+	ck_assert_int_eq(unlink(tempfile_name(tf)), 0);
+	ck_assert_int_eq(tempfile_persist(tf, dest, 0), 0);
+	ck_assert_int_eq(stat(dest, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_str_eq(tempfile_name(tf), dest);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+	tu_assert_file(dest, "two");
+	ck_assert_int_eq(tu_count_entries(tu_base), 1);
+	free(dest);
+}
+END_TEST
+
+/* A bind mount of the same file system: one device number, yet rename(2)
+ * and linkat(2) across it say EXDEV.  Persist copies then (named or
+ * unnamed, by _i passed in arg), and leaves no temporary name behind. */
+static int bind_child(void *arg)
+{
+	int unnamed = *(int *)arg;
+	char *from = tu_join(tu_base, "from"), *real = tu_join(tu_base, "real");
+	char *bind = tu_join(tu_base, "bind"), *dest = tu_join(bind, "dest");
+	char *seen = tu_join(real, "dest");
+	struct stat a, b;
+	char buf[16];
+	tempfile *tf;
+	int fd;
+
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mkdir(from, 0700) == 0 && mkdir(real, 0700) == 0 && mkdir(bind, 0700) == 0);
+	REQ(mount(real, bind, NULL, MS_BIND, NULL) == 0);
+	REQ(stat(from, &a) == 0 && stat(bind, &b) == 0 && a.st_dev == b.st_dev);
+	tf = unnamed ? tempfile_unnamed(NULL, NULL, from, 0) : tempfile_named(NULL, NULL, from, 0);
+	REQ(tf && tempfile_write(tf, "bound", 5) == 5);
+	REQ(tempfile_persist(tf, dest, 0) == 0);
+	REQ(tempfile_close(tf) == 0);
+	REQ(tu_count_entries(from) == 0 && tu_count_entries(real) == 1);
+	REQ((fd = open(seen, O_RDONLY | O_CLOEXEC)) >= 0 && read(fd, buf, sizeof buf) == 5);
+	REQ(close(fd) == 0 && memcmp(buf, "bound", 5) == 0);
+	REQ(umount(bind) == 0 && unlink(seen) == 0);
+	REQ(rmdir(from) == 0 && rmdir(real) == 0 && rmdir(bind) == 0);
+	free(from);
+	free(real);
+	free(bind);
+	free(dest);
+	free(seen);
+	return 0;
+}
+
+START_TEST(test_across_bind_mount)
+{
+	int unnamed = _i;
+
+	ck_assert_int_eq(tu_run(bind_child, &unnamed, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
 
@@ -1165,7 +1242,9 @@ static Suite *persist_suite(void)
 #if defined(HAVE_RENAMEAT2) && defined(SYS_renameat2)
 	tcase_add_loop_test(tc, test_no_renameat2, 0, 2);
 #endif
-	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 2);
+	tcase_add_loop_test(tc, test_onto_own_hard_link, 0, 8);
+	tcase_add_test(tc, test_onto_own_hard_link_name_gone);
+	tcase_add_loop_test(tc, test_across_bind_mount, 0, 2);
 	tcase_add_test(tc, test_noclobber_preserve_undone);
 	tcase_add_test(tc, test_closed_across_file_systems);
 	tcase_add_loop_test(tc, test_after_cleanup_all, 0, 2);

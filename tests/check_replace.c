@@ -696,6 +696,39 @@ START_TEST(test_default_acl_without_proc)
 	free(dir);
 }
 END_TEST
+
+/* A file system without POSIX ACLs (ramfs: acl_get_file() says ENOTSUP):
+ * no default ACL to inherit, so the umask alone narrows the new file. */
+static int no_acl_fs_child(void *arg)
+{
+	const char *dir = arg;
+	char *path = at(dir, "f");
+	struct stat st;
+
+	REQ(unshare(CLONE_NEWNS) == 0);
+	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("ramfs", dir, "ramfs", 0, "mode=0700") == 0);
+	errno = 0;
+	REQ(acl_get_file(dir, ACL_TYPE_DEFAULT) == NULL && errno == ENOTSUP);
+	umask(027);
+	REQ(tempfile_write_file(path, "r", 1, 0) == 0);
+	REQ(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+	REQ(tu_count_entries(dir) == 1 && unlink(path) == 0);
+	REQ(umount(dir) == 0);
+	free(path);
+	return 0;
+}
+
+START_TEST(test_fs_without_acls)
+{
+	char *dir = tu_subdir("ram", 0);
+
+	use_fallback(_i);
+	ck_assert_int_eq(tu_run(no_acl_fs_child, dir, 0), 0);
+	ck_assert_int_eq(tu_count_entries(dir), 0);
+	free(dir);
+}
+END_TEST
 #endif
 
 static Suite *replace_suite(void)
@@ -729,6 +762,7 @@ static Suite *replace_suite(void)
 #ifdef HAVE_ACL
 	tcase_add_loop_test(tc, test_default_acl, 0, 2);
 	tcase_add_loop_test(tc, test_default_acl_without_proc, 0, 2);
+	tcase_add_loop_test(tc, test_fs_without_acls, 0, 2);
 	tcase_add_loop_test(tc, test_default_acl_without_mask, 0, 2);
 #endif
 	suite_add_tcase(s, tc);
