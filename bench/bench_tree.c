@@ -43,7 +43,9 @@ struct shape {
 static char *dir;
 static int dir_fd;
 static const struct shape *shape; /* the table's */
-static char dname[MAX_FILES][8], fname[MAX_FILES][8];
+/* Room for any int, so that no compiler sees a truncation (gcc -O1 cannot
+ * tell that i stays below MAX_FILES). */
+static char dname[MAX_FILES][16], fname[MAX_FILES][16];
 static char top[16];   /* the tree to remove, in dir: its name */
 static char *top_path; /* and its path */
 static tempfile_dir *tdir;
