@@ -9,7 +9,7 @@ set -eu
 fault_wrapped=$(sed -n 's/^--wrap=//p' "$top_srcdir/tests/fault/wrap.opts")
 exempt='
 _GLOBAL_OFFSET_TABLE_ __errno_location __tls_get_addr ___tls_get_addr __stack_chk_fail __assert_fail
-abort memcmp memcpy memmove memset memchr strchr strcmp strncmp strcspn strlen strnlen
+abort bcmp memcmp memcpy memmove memset memchr strchr strcmp strncmp strcspn strlen strnlen
 strrchr strspn strstr strtoul snprintf getenv secure_getenv fileno
 getpid geteuid getuid getgid getegid clock_gettime sysconf munmap raise signal
 sigaction sigaddset sigemptyset sigfillset sigprocmask pthread_sigmask
