@@ -1044,6 +1044,7 @@ START_TEST(test_levels_no_memory)
 }
 END_TEST
 
+#if defined HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64 /* configure.ac picks that backend */
 /* The getdents64 reader on what is no directory: lseek() refuses a pipe,
  * getdents64() a regular file. */
 START_TEST(test_dirents_not_a_directory)
@@ -1071,6 +1072,7 @@ START_TEST(test_dirents_not_a_directory)
 	free(path);
 }
 END_TEST
+#endif
 
 #ifdef HAVE_NAME_TO_HANDLE_AT
 /* The mount-id fallback rmtree uses where statx() cannot say: a bind
@@ -1208,7 +1210,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_levels_wrap);
 	tcase_add_test(id, test_levels_grow);
 	tcase_add_test(id, test_levels_no_memory);
-#if HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64 /* the getdents64 backend */
+#if defined HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64 /* the getdents64 backend */
 	tcase_add_test(id, test_dirents_not_a_directory);
 #endif
 #ifdef HAVE_NAME_TO_HANDLE_AT /* else no handles, no mount ids */

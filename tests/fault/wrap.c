@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -484,6 +485,26 @@ REAL(ssize_t, getdents64, (int fd, void *buf, size_t n))
 {
 	FAIL(getdents64, CALL, -1);
 	return __real_getdents64(fd, buf, n);
+}
+
+/* The readdir backend (no getdents64): fdopendir allocates, readdir reports
+ * an error as NULL with errno set. */
+REAL(DIR *, fdopendir, (int fd))
+{
+	FAIL(fdopendir, CALL, NULL);
+	return __real_fdopendir(fd);
+}
+
+REAL(struct dirent *, readdir, (DIR *dir))
+{
+	FAIL(readdir, CALL, NULL);
+	return __real_readdir(dir);
+}
+
+REAL(struct dirent64 *, readdir64, (DIR *dir))
+{
+	FAIL(readdir64, CALL, NULL);
+	return __real_readdir64(dir);
 }
 
 /* ---- Metadata ---- */
