@@ -173,7 +173,7 @@ static size_t sweep(uint64_t me)
 				continue;
 			}
 			if (state == SLOT_DIR)
-				tfp_rmtree(s->dirfd, s->path, &s->id);
+				tfp_rmtree(s->dirfd, s->path, &s->id, NULL);
 			else
 				unlink(s->path);
 			atomic_store(&s->state, SLOT_REMOVED);

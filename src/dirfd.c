@@ -117,18 +117,25 @@ static void handle_of(int fd, struct tfp_dir_id *id)
 }
 #endif
 
-int tfp_dir_id_of(int fd, struct tfp_dir_id *id)
+/* tfp_dir_id_of(), with the status read on the way in *st. */
+static int id_and_stat(int fd, struct tfp_dir_id *id, struct stat *st)
 {
-	struct stat st;
 	int mount_root;
 
 	memset(id, 0, sizeof *id);
-	if (tfp_inspect(fd, &st, &mount_root) < 0)
+	if (tfp_inspect(fd, st, &mount_root) < 0)
 		return -1;
-	id->node.dev = st.st_dev;
-	id->node.ino = st.st_ino;
+	id->node.dev = st->st_dev;
+	id->node.ino = st->st_ino;
 	handle_of(fd, id);
 	return 0;
+}
+
+int tfp_dir_id_of(int fd, struct tfp_dir_id *id)
+{
+	struct stat st;
+
+	return id_and_stat(fd, id, &st);
 }
 
 int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b)
@@ -144,11 +151,11 @@ int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b)
 	       memcmp(a->handle, b->handle, n) == 0;
 }
 
-int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id)
+int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st)
 {
 	struct tfp_dir_id now;
 
-	return tfp_dir_id_of(fd, &now) == 0 && tfp_dir_id_eq(&now, id);
+	return id_and_stat(fd, &now, st) == 0 && tfp_dir_id_eq(&now, id);
 }
 
 /* fchmodat2(2) (Linux 6.6) with AT_EMPTY_PATH changes the very inode an

@@ -352,8 +352,8 @@ int tfp_mount_point_at(int dirfd, const char *name);
 /* fd's identity: 0, or -1 with errno. */
 int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
 /* Whether fd is open on the directory id (file handles compared where
- * both are known). */
-int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id);
+ * both are known); *st gets fd's status where it could be read. */
+int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st);
 /* Whether two identities are of the same directory (the same comparison). */
 int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b);
 /* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
@@ -411,9 +411,10 @@ int tfp_rmtree_contents(int dirfd);
  * holds it is still its own.  It is reached through dirfd if that is still
  * open on it, else through path if that names it; else nothing is touched:
  * -1 with ESTALE.  A tree someone already removed is not an error; one
- * that kept moving under the walk is (ESTALE).  Async-signal-safe like
+ * that kept moving under the walk is (ESTALE).  *through_dirfd (if not
+ * NULL) gets whether dirfd was found open on id.  Async-signal-safe like
  * tfp_rmtree_contents(). */
-int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id);
+int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id, int *through_dirfd);
 
 /* ---- The file object: wrapper.c, unnamed.c, spooled.c, stream_*.c,
  * persist.c ---- */

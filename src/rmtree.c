@@ -508,12 +508,12 @@ int tfp_rmtree_contents(int dirfd)
 static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
                    struct stat *st)
 {
-	int fd = dirfd, mount_root;
+	int fd = dirfd;
 
 	/* A live directory keeps its inode number; one gone may pass it on. */
-	if (!tfp_dir_fd_is(dirfd, id)) {
+	if (!tfp_dir_fd_is(dirfd, id, st)) {
 		fd = tfp_fd_settle(open_nofollow(AT_FDCWD, path, SUBDIR_FLAGS));
-		if (fd >= 0 && !tfp_dir_fd_is(fd, id)) {
+		if (fd >= 0 && !tfp_dir_fd_is(fd, id, st)) {
 			close(fd);
 			fd = -1;
 		}
@@ -522,52 +522,41 @@ static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
 			return -1;
 		}
 	}
-	if (tfp_inspect(fd, st, &mount_root) < 0) {
-		if (fd != dirfd)
-			close_keep_errno(fd);
-		return -1;
-	}
 	return fd;
 }
 
-/* Removes the emptied top directory, if its name in the directory that
- * holds it now is still its own.  (Between the check and the removal, a
- * rename can still slip in: no system call removes a directory by
- * identity.  What it could remove then is an empty directory.) */
-static void remove_top(int fd, const char *path, const struct tfp_dir_id *id, int *err)
+/* Removes the top directory, if its name in parent (the directory that
+ * holds it now, wherever it was moved, not what path says) is still its
+ * own: 0 if it is gone, -1 if not, the errno that says why in *err (if not
+ * NULL).  parent -1: the top cannot be searched, its path is all there is.
+ * (Between the check and the removal, a rename can still slip in: no
+ * system call removes a directory by identity.  What it could remove then
+ * is an empty directory.) */
+static int remove_top(int parent, const char *path, const struct tfp_dir_id *id, int *err)
 {
 	const char *name = strrchr(path, '/');
 	struct stat now;
-	int parent;
+	int r;
 
 	name = name ? name + 1 : path;
-	/* The parent it is in, wherever it was moved, not what path says. */
-	parent = tfp_fd_settle(openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
-	if (parent < 0) {
-		/* The top cannot be searched: its path is all there is. */
-		if (tfp_lstat(path, &now) < 0) {
-			if (errno != ENOENT)
-				fail(err);
-		} else if (same_id(&now, &id->node) && rmdir(path) < 0 && errno != ENOENT) {
-			fail(err);
-		}
-		return;
-	}
-	if (fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			fail(err);
-	} else if (same_id(&now, &id->node) && unlinkat(parent, name, AT_REMOVEDIR) < 0 &&
-	           errno != ENOENT) {
-		fail(err);
-	}
-	close(parent);
+	r = parent < 0 ? tfp_lstat(path, &now) : fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return errno == ENOENT ? 0 : err ? fail(err) : -1;
+	if (!same_id(&now, &id->node))
+		return -1; /* not ours: left, and not an error */
+	r = parent < 0 ? rmdir(path) : unlinkat(parent, name, AT_REMOVEDIR);
+	if (r < 0)
+		return errno == ENOENT ? 0 : err ? fail(err) : -1;
+	return 0;
 }
 
-int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id)
+int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id, int *through_dirfd)
 {
 	struct stat st;
-	int err = 0, fd = tree_fd(dirfd, path, id, &st);
+	int err = 0, parent, fd = tree_fd(dirfd, path, id, &st);
 
+	if (through_dirfd)
+		*through_dirfd = fd >= 0 && fd == dirfd;
 	if (fd < 0)
 		return -1;
 	if (st.st_nlink == 0)
@@ -575,9 +564,17 @@ int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id)
 	/* The owner may have locked the top directory itself.  If it cannot
 	 * be unlocked (not ours), the removals say why, if any is needed. */
 	(void)tfp_make_owner_rwx(fd, st.st_mode);
-	if (walk(fd, &st) < 0)
-		fail(&err);
-	remove_top(fd, path, id, &err);
+	parent = tfp_fd_settle(openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
+	/* Most trees are empty by the time they go: the top is removed
+	 * first, and read only if that fails (ENOTEMPTY, or any other
+	 * reason: the second try says which). */
+	if (remove_top(parent, path, id, NULL) < 0) {
+		if (walk(fd, &st) < 0)
+			fail(&err);
+		remove_top(parent, path, id, &err);
+	}
+	if (parent >= 0)
+		close(parent);
 done:
 	if (fd != dirfd)
 		close(fd);

@@ -10,7 +10,12 @@ static ssize_t cookie_read(void *tf, char *buf, size_t n)
 
 /* fopencookie() takes any count short of n for an error (0 is its way of
  * saying so), with errno as the cookie left it: a write(2) that stopped
- * short is carried on until all is written or one fails and says why. */
+ * short is carried on until all is written or one fails and says why.
+ *
+ * What it wants told then differs.  glibc wants the count (its manual
+ * forbids a negative one; fwrite() takes -1 for success).  musl's fflush()
+ * takes only a negative count for an error when it writes out its buffer:
+ * given a short one it drops the buffered bytes and returns 0. */
 static ssize_t cookie_write(void *tf, const char *buf, size_t n)
 {
 	size_t done = 0;
@@ -18,8 +23,12 @@ static ssize_t cookie_write(void *tf, const char *buf, size_t n)
 	while (done < n) {
 		ssize_t w = tfp_io_write(tf, buf + done, n - done);
 
-		if (w <= 0)
+		if (w <= 0) {
+#ifndef __GLIBC__
+			return -1;
+#endif
 			break;
+		}
 		done += (size_t)w;
 	}
 	return (ssize_t)done;

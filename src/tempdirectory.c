@@ -111,15 +111,19 @@ static int still_ours(const tempfile_dir *d)
  * open on the directory, where the cleanup found out (else it stays -1). */
 static int cleanup(tempfile_dir *d, int *ours)
 {
+	int via_fd;
+
 	/* Gone for good: through a stale descriptor, nothing could tell. */
 	if (d->removed) {
 		if (ours)
 			*ours = 0;
 		return 0;
 	}
-	if (tfp_rmtree(d->fd, d->path, &d->id) < 0)
+	if (tfp_rmtree(d->fd, d->path, &d->id, &via_fd) < 0)
 		return d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS ? 0 : -1;
-	d->removed = !still_ours(d);
+	/* Removed through d->fd: still ours.  Else by its path, because
+	 * d->fd was not (or could not be checked: asked again). */
+	d->removed = !via_fd && !still_ours(d);
 	if (ours)
 		*ours = !d->removed;
 	return 0;

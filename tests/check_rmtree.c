@@ -1109,6 +1109,7 @@ END_TEST
 START_TEST(test_dir_id_without_handle)
 {
 	struct tfp_dir_id id, other;
+	struct stat st;
 	int fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int tfd = open_dir(AT_FDCWD, tu_base);
 
@@ -1116,28 +1117,30 @@ START_TEST(test_dir_id_without_handle)
 	ck_assert_int_ge(tfd, 0);
 	ck_assert_int_eq(tfp_dir_id_of(fd, &id), 0);
 	ck_assert_uint_eq(id.handle_len, 0);
-	ck_assert(tfp_dir_fd_is(fd, &id));
+	ck_assert(tfp_dir_fd_is(fd, &id, &st));
 	ck_assert_int_eq(tfp_dir_id_of(tfd, &other), 0);
 	ck_assert_uint_gt(other.handle_len, 0);
-	ck_assert(tfp_dir_fd_is(tfd, &other));
-	ck_assert(!tfp_dir_fd_is(fd, &other));
-	ck_assert(!tfp_dir_fd_is(tfd, &id));
+	ck_assert(tfp_dir_fd_is(tfd, &other, &st));
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_ino, other.node.ino);
+	ck_assert(!tfp_dir_fd_is(fd, &other, &st));
+	ck_assert(!tfp_dir_fd_is(tfd, &id, &st));
 	/* Same inode, another handle (the generation a new inode gets), of
 	 * another length or type; or no handle known: the inode decides. */
 	other.handle[0] ^= 1;
-	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	ck_assert(!tfp_dir_fd_is(tfd, &other, &st));
 	other.handle[0] ^= 1;
 	other.handle_len++;
-	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	ck_assert(!tfp_dir_fd_is(tfd, &other, &st));
 	other.handle_len--;
 	other.handle_type++;
-	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	ck_assert(!tfp_dir_fd_is(tfd, &other, &st));
 	other.handle_len = 0;
-	ck_assert(tfp_dir_fd_is(tfd, &other));
+	ck_assert(tfp_dir_fd_is(tfd, &other, &st));
 	/* Another inode of the same file system. */
 	ck_assert_int_eq(tfp_dir_id_of(tfd, &other), 0);
 	other.node.ino++;
-	ck_assert(!tfp_dir_fd_is(tfd, &other));
+	ck_assert(!tfp_dir_fd_is(tfd, &other, &st));
 	/* Without handles there are no mount ids either: it cannot say. */
 	ck_assert_int_eq(tfp_mount_point_at(fd, "net"), 0);
 	close(fd);
