@@ -15,6 +15,9 @@ int tfp_dirents_open(struct tfp_dirents *it, int dirfd, off_t start)
 	it->fd = dirfd;
 	it->pos = it->len = 0;
 	it->at = it->next = start;
+	it->buf = it->u.buf;
+	it->size = sizeof it->u.buf;
+	it->batches = 0;
 	/* Every pass starts where it is told, whoever read dirfd before. */
 	return lseek(dirfd, start, SEEK_SET) < 0 ? -1 : 0;
 }
@@ -24,15 +27,17 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	const struct dirent64 *e;
 
 	if (it->pos >= it->len) {
-		ssize_t n = getdents64(it->fd, (void *)it->u.buf, sizeof it->u.buf);
+		ssize_t n = getdents64(it->fd, (void *)it->buf, it->size);
 
+		it->batches++;
 		if (n <= 0)
 			return n < 0 ? -1 : 0;
 		it->pos = 0;
 		it->len = (size_t)n;
 	}
-	/* The kernel aligns every record; the union aligns the buffer. */
-	e = (const struct dirent64 *)(const void *)(it->u.buf + it->pos);
+	/* The kernel aligns every record; the union, or the caller, aligns
+	 * the buffer. */
+	e = (const struct dirent64 *)(const void *)(it->buf + it->pos);
 	it->pos += e->d_reclen;
 	it->at = it->next;
 	it->next = (off_t)e->d_off;
@@ -49,4 +54,15 @@ off_t tfp_dirents_tell(const struct tfp_dirents *it)
 void tfp_dirents_close(struct tfp_dirents *it)
 {
 	TFP_UNUSED(it);
+}
+
+void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size)
+{
+	it->buf = buf;
+	it->size = size;
+}
+
+unsigned tfp_dirents_batches(const struct tfp_dirents *it)
+{
+	return it->batches;
 }

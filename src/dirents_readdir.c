@@ -62,3 +62,16 @@ void tfp_dirents_close(struct tfp_dirents *it)
 {
 	closedir(it->dir);
 }
+
+void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size)
+{
+	TFP_UNUSED(it);
+	TFP_UNUSED(buf);
+	TFP_UNUSED(size);
+}
+
+unsigned tfp_dirents_batches(const struct tfp_dirents *it)
+{
+	TFP_UNUSED(it);
+	return 0;
+}

@@ -295,6 +295,9 @@ struct tfp_dirents {
 	void *dir;
 	size_t pos, len;
 	off_t at, next;         /* where the last entry starts, and the next */
+	char *buf;              /* u.buf, or what tfp_dirents_use() gave */
+	size_t size;
+	unsigned batches;       /* read so far in this pass */
 	union {
 		char buf[1024];
 		unsigned long long align;
@@ -319,6 +322,15 @@ off_t tfp_dirents_tell(const struct tfp_dirents *it);
 
 /* Ends a pass started by a successful tfp_dirents_open(). */
 void tfp_dirents_close(struct tfp_dirents *it);
+
+/* Right after tfp_dirents_open(): read the batches into buf, size bytes,
+ * aligned for any type, rather than the iterator's own small one (which
+ * keeps a walk from a signal handler within a small stack).  And how many
+ * batches the pass read: more than one says a larger buffer would save
+ * system calls.  The readdir backend has its own buffer: there the first
+ * does nothing and the second says 0. */
+void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size);
+unsigned tfp_dirents_batches(const struct tfp_dirents *it);
 
 /* ---- dirfd.c: directories through their descriptors ---- */
 
@@ -395,6 +407,10 @@ void tfp_levels_reset(struct tfp_levels *lv);
 void tfp_levels_free(struct tfp_levels *lv);
 /* Test hook: when set, no memory is mapped (records wrap at 8). */
 extern int tfp_levels_no_map;
+/* size bytes of anonymous memory, async-signal-safe (mmap()), or NULL
+ * (also under tfp_levels_no_map); and back.  NULL is let go as nothing. */
+void *tfp_map_anon(size_t size);
+void tfp_unmap_anon(void *p, size_t size);
 
 /* ---- rmtree.c: removal through directory descriptors ---- */
 
@@ -408,7 +424,8 @@ int tfp_rmtree_contents(int dirfd);
 
 /* Removes the directory id: its owner permissions restored, its contents,
  * then itself, if its name (path's last component) in the directory that
- * holds it is still its own.  It is reached through dirfd if that is still
+ * holds it is still its own (an empty one goes at once, unread; the
+ * contents go whatever became of the name).  It is reached through dirfd if that is still
  * open on it, else through path if that names it; else nothing is touched:
  * -1 with ESTALE.  A tree someone already removed is not an error; one
  * that kept moving under the walk is (ESTALE).  *through_dirfd (if not

@@ -94,3 +94,29 @@ void tfp_levels_free(struct tfp_levels *lv)
 #endif
 	lv->mapped = 0;
 }
+
+void *tfp_map_anon(size_t size)
+{
+#ifdef MAP_ANONYMOUS
+	void *p;
+
+	if (tfp_levels_no_map)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+#else
+	TFP_UNUSED(size);
+	return NULL;
+#endif
+}
+
+void tfp_unmap_anon(void *p, size_t size)
+{
+#ifdef MAP_ANONYMOUS
+	if (p)
+		munmap(p, size);
+#else
+	TFP_UNUSED(p);
+	TFP_UNUSED(size);
+#endif
+}

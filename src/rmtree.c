@@ -180,8 +180,14 @@ struct walk {
 	int progress;            /* something removed since the last start */
 	uid_t euid;
 	unsigned restarts;
+	char *batch;             /* BATCH bytes mapped, or NULL: see scan_from() */
+	int whole;               /* the last scan read all the directory at once */
 	int err;
 };
+
+/* What a directory of many entries is read in, once one has needed more
+ * than one small batch: as much as glibc's readdir() reads at once. */
+#define BATCH 32768
 
 /* What became of one entry. */
 enum { GONE, KEPT, ENTERED };
@@ -303,6 +309,8 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 		fail(&w->err);
 		return PASS_DONE;
 	}
+	if (w->batch)
+		tfp_dirents_use(&it, w->batch, BATCH);
 	while ((r = tfp_dirents_next(&it, &name, &maybe_dir)) > 0) {
 		if (is_dot_or_dotdot(name))
 			continue;
@@ -328,6 +336,16 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 	/* ENOENT: the directory itself was removed meanwhile; nothing left. */
 	if (r < 0 && errno != ENOENT)
 		fail(&w->err);
+	/* A large directory: the next passes read larger batches, in memory
+	 * mapped (mmap() is a system call, unlike malloc() fine in a signal
+	 * handler; the iterator's own batch keeps the stack small).  Without
+	 * it they read small ones. */
+	if (!w->batch && tfp_dirents_batches(&it) > 2)
+		w->batch = tfp_map_anon(BATCH);
+	/* One batch and the end: what it read was all the directory held at
+	 * that instant (the kernel lists under the directory's lock), however
+	 * removals went while the walk went through it. */
+	w->whole = start == 0 && r == 0 && tfp_dirents_batches(&it) == 2;
 	tfp_dirents_close(&it);
 	if (check && r == 0)
 		return MISPLACED; /* the child was the last entry, and is gone */
@@ -364,6 +382,7 @@ static int scan(struct walk *w)
 	struct tfp_level *l = tfp_levels_at(&w->lv, w->depth);
 	int r;
 
+	w->whole = 0;
 	if (w->child_pending && l->resume > 0) {
 		r = scan_from(w, l->resume, 0, 1);
 		if (r != MISPLACED)
@@ -384,9 +403,11 @@ static int empty_level(struct walk *w)
 	for (;;) {
 		if (scan(w) == DESCENDED)
 			return 1;
-		/* As many passes as remove something, up to the cap. */
+		/* As many passes as remove something, up to the cap: removing
+		 * entries while reading the rest may hide some of those (a new
+		 * pass finds them), unless the pass read them all at once. */
 		l = tfp_levels_at(&w->lv, w->depth);
-		if (!l->removed || ++l->pass >= MAX_PASSES)
+		if (!l->removed || (w->whole && !l->kept) || ++l->pass >= MAX_PASSES)
 			return 0;
 		l->kept = 0;
 		l->removed = 0;
@@ -487,6 +508,7 @@ static int walk(int top, const struct stat *st)
 	if (w.fd != w.top) /* GCOVR_EXCL_BR_LINE */
 		close(w.fd); /* GCOVR_EXCL_LINE */
 	tfp_levels_free(&w.lv);
+	tfp_unmap_anon(w.batch, BATCH);
 	return result(w.err);
 }
 
@@ -503,60 +525,76 @@ int tfp_rmtree_contents(int dirfd)
 /* ---- The top directory ---- */
 
 /* The tree's descriptor: dirfd if it is still the directory id, else one
- * opened by path if that names it; -1 with ESTALE if neither does (the
- * program closed dirfd and the path is gone or another's). */
+ * opened by path if that names it (*opened 1: the caller closes it, even
+ * if the program closed dirfd and the kernel gave the number back); -1
+ * with ESTALE if neither does (the path is gone or another's). */
 static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
-                   struct stat *st)
+                   struct stat *st, int *opened)
 {
-	int fd = dirfd;
+	int fd;
 
+	*opened = 0;
 	/* A live directory keeps its inode number; one gone may pass it on. */
-	if (!tfp_dir_fd_is(dirfd, id, st)) {
-		fd = tfp_fd_settle(open_nofollow(AT_FDCWD, path, SUBDIR_FLAGS));
-		if (fd >= 0 && !tfp_dir_fd_is(fd, id, st)) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd < 0) {
-			errno = ESTALE;
-			return -1;
-		}
+	if (tfp_dir_fd_is(dirfd, id, st))
+		return dirfd;
+	fd = tfp_fd_settle(open_nofollow(AT_FDCWD, path, SUBDIR_FLAGS));
+	if (fd >= 0 && !tfp_dir_fd_is(fd, id, st)) {
+		close(fd);
+		fd = -1;
 	}
+	if (fd < 0) {
+		errno = ESTALE;
+		return -1;
+	}
+	*opened = 1;
 	return fd;
 }
 
-/* Removes the top directory, if its name in parent (the directory that
- * holds it now, wherever it was moved, not what path says) is still its
- * own: 0 if it is gone, -1 if not, the errno that says why in *err (if not
- * NULL).  parent -1: the top cannot be searched, its path is all there is.
- * (Between the check and the removal, a rename can still slip in: no
- * system call removes a directory by identity.  What it could remove then
- * is an empty directory.) */
-static int remove_top(int parent, const char *path, const struct tfp_dir_id *id, int *err)
+/* Removes the top directory fd, if its name (path's last component) in the
+ * directory that holds it now, wherever it was moved, not what path says,
+ * is still its own.  (Between the check and the removal, a rename can still
+ * slip in: no system call removes a directory by identity.  What it could
+ * remove then is an empty directory.)
+ *
+ * first: before the walk, for a tree that is empty already: 0 only if it
+ * removed it, -1 if the walk is needed (the name gone is no reason to
+ * leave the contents).  Else, after the walk: its name gone or another's
+ * is not an error, any other failure is, in *err. */
+static int remove_top(int fd, const char *path, const struct tfp_dir_id *id, int first,
+                      int *err)
 {
 	const char *name = strrchr(path, '/');
 	struct stat now;
-	int r;
+	int parent, r;
 
 	name = name ? name + 1 : path;
+	/* Opened each time: the walk may take long, the top may move
+	 * meanwhile, and the walk has a descriptor budget of its own. */
+	parent = tfp_fd_settle(openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
+	/* -1: the top cannot be searched, its path is all there is. */
 	r = parent < 0 ? tfp_lstat(path, &now) : fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW);
-	if (r < 0)
-		return errno == ENOENT ? 0 : err ? fail(err) : -1;
-	if (!same_id(&now, &id->node))
-		return -1; /* not ours: left, and not an error */
-	r = parent < 0 ? rmdir(path) : unlinkat(parent, name, AT_REMOVEDIR);
-	if (r < 0)
-		return errno == ENOENT ? 0 : err ? fail(err) : -1;
-	return 0;
+	if (r == 0 && !same_id(&now, &id->node)) {
+		r = -1; /* another's: left, and no error */
+		errno = ENOENT;
+	} else if (r == 0) {
+		r = parent < 0 ? rmdir(path) : unlinkat(parent, name, AT_REMOVEDIR);
+	}
+	if (parent >= 0)
+		close_keep_errno(parent);
+	if (r == 0 || first)
+		return r;
+	if (errno != ENOENT)
+		fail(err);
+	return -1;
 }
 
 int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id, int *through_dirfd)
 {
 	struct stat st;
-	int err = 0, parent, fd = tree_fd(dirfd, path, id, &st);
+	int err = 0, opened, fd = tree_fd(dirfd, path, id, &st, &opened);
 
 	if (through_dirfd)
-		*through_dirfd = fd >= 0 && fd == dirfd;
+		*through_dirfd = fd >= 0 && !opened;
 	if (fd < 0)
 		return -1;
 	if (st.st_nlink == 0)
@@ -564,19 +602,16 @@ int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id, int *th
 	/* The owner may have locked the top directory itself.  If it cannot
 	 * be unlocked (not ours), the removals say why, if any is needed. */
 	(void)tfp_make_owner_rwx(fd, st.st_mode);
-	parent = tfp_fd_settle(openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
 	/* Most trees are empty by the time they go: the top is removed
 	 * first, and read only if that fails (ENOTEMPTY, or any other
-	 * reason: the second try says which). */
-	if (remove_top(parent, path, id, NULL) < 0) {
+	 * reason: the try after the walk says which). */
+	if (remove_top(fd, path, id, 1, NULL) < 0) {
 		if (walk(fd, &st) < 0)
 			fail(&err);
-		remove_top(parent, path, id, &err);
+		remove_top(fd, path, id, 0, &err);
 	}
-	if (parent >= 0)
-		close(parent);
 done:
-	if (fd != dirfd)
+	if (opened)
 		close(fd);
 	return result(err);
 }

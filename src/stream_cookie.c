@@ -15,7 +15,9 @@ static ssize_t cookie_read(void *tf, char *buf, size_t n)
  * What it wants told then differs.  glibc wants the count (its manual
  * forbids a negative one; fwrite() takes -1 for success).  musl's fflush()
  * takes only a negative count for an error when it writes out its buffer:
- * given a short one it drops the buffered bytes and returns 0. */
+ * given a short one it drops the buffered bytes and returns 0.  (So there
+ * an fwrite() that fails part way says 0 items, though some reached the
+ * file: the error, not the count, is what the caller must not miss.) */
 static ssize_t cookie_write(void *tf, const char *buf, size_t n)
 {
 	size_t done = 0;

@@ -405,13 +405,20 @@ static int no_proc_child(void *x)
 	return 0;
 }
 
-START_TEST(test_locked_without_proc_as_nobody)
+/* Runs fn in a child (as nobody if asked) on a fresh directory x, which it
+ * must leave empty. */
+static void run_on_x(int (*fn)(void *), int as_nobody)
 {
-	char *x = tu_subdir("x", 1);
+	char *x = tu_subdir("x", as_nobody);
 
-	ck_assert_int_eq(tu_run(no_proc_child, x, 1), 0);
+	ck_assert_int_eq(tu_run(fn, x, as_nobody), 0);
 	ck_assert_int_eq(tu_count_entries(x), 0);
 	free(x);
+}
+
+START_TEST(test_locked_without_proc_as_nobody)
+{
+	run_on_x(no_proc_child, 1);
 }
 END_TEST
 
@@ -432,6 +439,28 @@ START_TEST(test_parent_renamed)
 	ck_assert_int_eq(tempfile_dir_close(d), 0);
 	free(p);
 	free(q);
+}
+END_TEST
+
+/* The tree itself was renamed, nothing made at its path: the name is gone,
+ * the contents go all the same (the tree is not gone: its descriptor says
+ * so), and the moved top stays, no error. */
+START_TEST(test_top_renamed)
+{
+	char *moved = tu_join(tu_base, "moved");
+	tempfile_dir *d = tempfile_dir_new(NULL, NULL, tu_base, 0);
+	int fd;
+
+	ck_assert_ptr_nonnull(d);
+	fd = tempfile_dir_fd(d);
+	ck_assert_int_eq(put_file(fd, "f"), 0);
+	ck_assert_int_eq(mkdirat(fd, "sub", 0700), 0);
+	ck_assert_int_eq(rename(tempfile_dir_name(d), moved), 0);
+	ck_assert_int_eq(tempfile_dir_close(d), 0);
+	ck_assert(exists(moved));
+	ck_assert_int_eq(tu_count_entries(moved), 0);
+	ck_assert_int_eq(rmdir(moved), 0);
+	free(moved);
 }
 END_TEST
 
@@ -590,6 +619,50 @@ static int deep_few_fds_child(void *x)
 START_TEST(test_deep_few_descriptors)
 {
 	run_deep(deep_few_fds_child, "DEEP levels, 16 descriptors");
+}
+END_TEST
+
+/* Two descriptors to spare, the fewest the walk needs below the top (the
+ * level it empties, the one it opens; the readdir backend reads a copy of
+ * the first: one more): a tree four deep still goes. */
+#if defined HAVE_GETDENTS64 && HAVE_DECL_GETDENTS64
+# define WALK_FDS 2
+#else
+# define WALK_FDS 3
+#endif
+static int two_fds_child(void *x)
+{
+	tempfile_dir *d = tempfile_dir_new(NULL, NULL, x, 0);
+	struct rlimit rl;
+	int fd, i, r, top;
+
+	REQ(d != NULL);
+	fd = tempfile_dir_fd(d);
+	for (i = 0; i < 4; i++) {
+		int sub;
+
+		REQ(mkdirat(fd, "a", 0700) == 0 && (sub = open_dir(fd, "a")) >= 0);
+		if (fd != tempfile_dir_fd(d))
+			close(fd);
+		fd = sub;
+	}
+	REQ(put_file(fd, "f") == 0);
+	close(fd);
+	/* No gap below the highest descriptor: exactly two to spare. */
+	for (i = 0, top = highest_fd(); i < top; i++)
+		if (fcntl(i, F_GETFD) < 0)
+			REQ(open("/dev/null", O_RDONLY | O_CLOEXEC) == i);
+	REQ(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = (rlim_t)highest_fd() + 1 + WALK_FDS;
+	REQ(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	r = tempfile_dir_close(d);
+	REQ(r == 0);
+	return tu_count_entries(x) == 0 ? 0 : 1;
+}
+
+START_TEST(test_two_descriptors_to_spare)
+{
+	run_on_x(two_fds_child, 0);
 }
 END_TEST
 
@@ -1205,6 +1278,8 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_deep_mount_no_memory);
 	tcase_add_test(id, test_locked_without_proc_as_nobody);
 	tcase_add_test(id, test_parent_renamed);
+	tcase_add_test(id, test_top_renamed);
+	tcase_add_test(id, test_two_descriptors_to_spare);
 	tcase_add_test(id, test_unsearchable_as_nobody);
 	tcase_add_test(id, test_sticky_as_nobody);
 	tcase_add_test(id, test_locked_mount_as_nobody);
