@@ -326,8 +326,7 @@ void tfp_dirents_close(struct tfp_dirents *it);
 /* Right after tfp_dirents_open(): read the batches into buf, size bytes,
  * aligned for any type, rather than the iterator's own small one (which
  * keeps a walk from a signal handler within a small stack).  And how many
- * batches the pass read: more than one says a larger buffer would save
- * system calls.  The readdir backend has its own buffer: there the first
+ * batches the pass read, the last (empty) one at the end included.  The readdir backend has its own buffer: there the first
  * does nothing and the second says 0. */
 void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size);
 unsigned tfp_dirents_batches(const struct tfp_dirents *it);
@@ -368,6 +367,9 @@ int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st);
 /* Whether two identities are of the same directory (the same comparison). */
 int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b);
+/* Whether fd's file system is known to keep directory positions in place
+ * while entries are removed (0: unknown, or known not to). */
+int tfp_positions_stable(int fd);
 /* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
  * mode: fchmodat2(), fchmod(), fchmodat(AT_EMPTY_PATH), /proc/self/fd. */
 int tfp_make_owner_rwx(int fd, mode_t mode);

@@ -23,7 +23,7 @@
  *
  * Async-signal-safe with the getdents64 backend (tempfile_cleanup_all() runs
  * this from signal handlers): no allocation beyond mmap(), no stdio, no
- * lock, and a few hundred bytes of stack at any depth.
+ * lock, and about 1.5 KiB of stack at any depth.
  */
 #include "internal.h"
 
@@ -182,6 +182,7 @@ struct walk {
 	unsigned restarts;
 	char *batch;             /* BATCH bytes mapped, or NULL: see scan_from() */
 	int whole;               /* the last scan read all the directory at once */
+	int stable;              /* tfp_positions_stable() of the tree */
 	int err;
 };
 
@@ -337,14 +338,16 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 	if (r < 0 && errno != ENOENT)
 		fail(&w->err);
 	/* A large directory: the next passes read larger batches, in memory
-	 * mapped (mmap() is a system call, unlike malloc() fine in a signal
-	 * handler; the iterator's own batch keeps the stack small).  Without
-	 * it they read small ones. */
+	 * mapped (mmap() is a plain system call: not on POSIX's list of
+	 * async-signal-safe functions, but safe in practice on glibc and musl,
+	 * as levels.c relies on too; malloc() is not).  The iterator's own
+	 * batch keeps the stack small.  Without the mapping, small batches. */
 	if (!w->batch && tfp_dirents_batches(&it) > 2)
 		w->batch = tfp_map_anon(BATCH);
-	/* One batch and the end: what it read was all the directory held at
-	 * that instant (the kernel lists under the directory's lock), however
-	 * removals went while the walk went through it. */
+	/* One batch and then the end, where positions stay put as entries
+	 * go: the batch held all the directory held (a local file system
+	 * lists under the directory's lock).  What was made there since, the
+	 * parent's removal of the directory will find (ENOTEMPTY). */
 	w->whole = start == 0 && r == 0 && tfp_dirents_batches(&it) == 2;
 	tfp_dirents_close(&it);
 	if (check && r == 0)
@@ -405,9 +408,11 @@ static int empty_level(struct walk *w)
 			return 1;
 		/* As many passes as remove something, up to the cap: removing
 		 * entries while reading the rest may hide some of those (a new
-		 * pass finds them), unless the pass read them all at once. */
+		 * pass finds them), unless the pass read them all at once.  The
+		 * top always gets its second pass: no parent's would notice. */
 		l = tfp_levels_at(&w->lv, w->depth);
-		if (!l->removed || (w->whole && !l->kept) || ++l->pass >= MAX_PASSES)
+		if (!l->removed || (w->depth > 0 && w->stable && w->whole && !l->kept) ||
+		    ++l->pass >= MAX_PASSES)
 			return 0;
 		l->kept = 0;
 		l->removed = 0;
@@ -491,6 +496,7 @@ static int walk(int top, const struct stat *st)
 	memset(&w, 0, sizeof w);
 	w.top = w.fd = top;
 	w.euid = geteuid();
+	w.stable = tfp_positions_stable(top);
 	tfp_levels_init(&w.lv);
 	w.lv.top.id.dev = st->st_dev;
 	w.lv.top.id.ino = st->st_ino;

@@ -424,6 +424,27 @@ END_TEST
 
 /* ---- The top directory, by its parent's descriptor ---- */
 
+/* Only file systems known to keep positions while entries go let a
+ * directory read in one batch skip its second pass; /proc is none of them. */
+START_TEST(test_positions_stable)
+{
+	int fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int pfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(pfd, 0);
+#if defined HAVE_FSTATFS && defined HAVE_SYS_VFS_H
+	ck_assert_int_eq(tfp_positions_stable(fd), 1); /* tmpfs */
+#else
+	ck_assert_int_eq(tfp_positions_stable(fd), 0); /* cannot tell */
+#endif
+	ck_assert_int_eq(tfp_positions_stable(pfd), 0);
+	close(fd);
+	close(pfd);
+	ck_assert_int_eq(tfp_positions_stable(fd), 0); /* EBADF */
+}
+END_TEST
+
 /* The directory holding the tree was renamed: the path leads nowhere, but
  * the tree's parent is still where its name is its own. */
 START_TEST(test_parent_renamed)
@@ -1279,6 +1300,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_locked_without_proc_as_nobody);
 	tcase_add_test(id, test_parent_renamed);
 	tcase_add_test(id, test_top_renamed);
+	tcase_add_test(id, test_positions_stable);
 	tcase_add_test(id, test_two_descriptors_to_spare);
 	tcase_add_test(id, test_unsearchable_as_nobody);
 	tcase_add_test(id, test_sticky_as_nobody);

@@ -557,6 +557,20 @@ REAL(int, fstatat, (int dirfd, const char *path, struct stat *st, int flags))
 	return __real_fstatat(dirfd, path, st, flags);
 }
 
+struct statfs;
+REAL(int, fstatfs, (int fd, struct statfs *st))
+{
+	FAIL(fstatfs, CALL, -1);
+	return __real_fstatfs(fd, st);
+}
+
+struct statfs64;
+REAL(int, fstatfs64, (int fd, struct statfs64 *st))
+{
+	FAIL(fstatfs64, CALL, -1);
+	return __real_fstatfs64(fd, st);
+}
+
 struct statx;
 REAL(int, statx, (int dirfd, const char *path, int flags, unsigned mask, struct statx *st))
 {
