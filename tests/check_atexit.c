@@ -123,6 +123,8 @@ static int traced_child(int sig)
 	traced_main = pthread_self();
 	REQ(signal(SIGUSR1, end_on_usr1) != SIG_ERR);
 	REQ(pthread_create(&t, NULL, wake_later, NULL) == 0);
+	/* Never joined: the process ends in the signal's handler. */
+	REQ(pthread_detach(t) == 0);
 	tfp_block_fatal_signals(&old);
 	slot = tfp_exit_reserve();
 	return 3;

@@ -376,9 +376,9 @@ static int urandom_unusable(void *arg)
 		REQ(mount("none", "/dev", "tmpfs", 0, NULL) == 0);
 	} else if (strcmp(bad_urandom[i].what, "file") == 0) {
 		tu_write_file(file, "0123456789abcdef0123456789abcdef");
-		REQ(mount(file, "/dev/urandom", NULL, MS_BIND, NULL) == 0);
+		REQ(mount(file, "/dev/urandom", "none", MS_BIND, NULL) == 0);
 	} else {
-		REQ(mount(bad_urandom[i].what, "/dev/urandom", NULL, MS_BIND, NULL) == 0);
+		REQ(mount(bad_urandom[i].what, "/dev/urandom", "none", MS_BIND, NULL) == 0);
 	}
 	errno = 0;
 	REQ(tfp_urandom_bytes(buf, sizeof buf) == -1);

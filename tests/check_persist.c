@@ -684,9 +684,9 @@ static int bind_child(void *arg)
 	int fd;
 
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ(mkdir(from, 0700) == 0 && mkdir(real, 0700) == 0 && mkdir(bind, 0700) == 0);
-	REQ(mount(real, bind, NULL, MS_BIND, NULL) == 0);
+	REQ(mount(real, bind, "none", MS_BIND, NULL) == 0);
 	REQ(stat(from, &a) == 0 && stat(bind, &b) == 0 && a.st_dev == b.st_dev);
 	tf = unnamed ? tempfile_unnamed(NULL, NULL, from, 0) : tempfile_named(NULL, NULL, from, 0);
 	REQ(tf && tempfile_write(tf, "bound", 5) == 5);

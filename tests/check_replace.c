@@ -668,7 +668,7 @@ static int no_proc_acl_child(void *arg)
 	REQ(acl && mkdir(with, 0700) == 0 && acl_set_file(with, ACL_TYPE_DEFAULT, acl) == 0);
 	acl_free(acl);
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ(mount("tmpfs", "/proc", "tmpfs", 0, NULL) == 0);
 	REQ(access("/proc/self", F_OK) == -1);
 	umask(077);
@@ -706,7 +706,7 @@ static int no_acl_fs_child(void *arg)
 	struct stat st;
 
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ(mount("ramfs", dir, "ramfs", 0, "mode=0700") == 0);
 	errno = 0;
 	REQ(acl_get_file(dir, ACL_TYPE_DEFAULT) == NULL && errno == ENOTSUP);

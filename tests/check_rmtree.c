@@ -953,7 +953,7 @@ static int locked_mount_child(void *arg)
 	char *m;
 
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ((d = tempfile_dir_new(NULL, NULL, x, 0)) != NULL);
 	m = tu_join(tempfile_dir_name(d), "m");
 	REQ(mkdir(m, 0700) == 0 && put_file(tempfile_dir_fd(d), "f") == 0);
@@ -1178,10 +1178,10 @@ static int mount_point_at_child(void *arg)
 	int fd;
 
 	REQ(unshare(CLONE_NEWNS) == 0);
-	REQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	REQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0);
 	REQ((fd = open_dir(AT_FDCWD, base)) >= 0);
 	REQ(mkdirat(fd, "plain", 0700) == 0 && mkdirat(fd, "bound", 0700) == 0);
-	REQ(fchdir(fd) == 0 && mount("plain", "bound", NULL, MS_BIND, NULL) == 0);
+	REQ(fchdir(fd) == 0 && mount("plain", "bound", "none", MS_BIND, NULL) == 0);
 	REQ(tfp_mount_point_at(fd, "plain") == 0);
 	REQ(tfp_mount_point_at(fd, "bound") == 1);
 	REQ(tfp_mount_point_at(fd, "missing") == 0);

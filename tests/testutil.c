@@ -379,7 +379,7 @@ int tu_private_mounts(void)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return -1;
-	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	return mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL);
 }
 
 /* The seccomp filter ABI of the kernel (Documentation/userspace-api/

@@ -20,7 +20,7 @@ test -f "$lib" || { echo "no $lib" >&2; exit 1; }
 missing=
 for s in $($NM -u "$lib" | awk 'NF == 2 { print $2 } NF == 1 && !/:$/ { print $1 }' | sort -u); do
 	case $s in
-	tfp_*|tempfile_*|__asan_*|__ubsan_*|__gcov_*|__sanitizer_*|__lsan_*|__llvm_*|__msan_*) continue ;;
+	tfp_*|tempfile_*|__asan_*|__ubsan_*|__gcov_*|__sanitizer_*|__lsan_*|__llvm_*|__msan_*|__tsan_*) continue ;;
 	__*_chk) case " $fault_wrapped " in *" $s "*) ;; *) continue ;; esac ;;
 	esac
 	case " $(echo $fault_wrapped $exempt) " in

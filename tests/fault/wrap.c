@@ -21,6 +21,16 @@
 
 #include "fault.h"
 
+/* --wrap applies to the whole link, ThreadSanitizer's runtime too: its
+ * start-up calls pthread_atfork() before it can trace a function entry.
+ * Under it, nothing here is instrumented (clang). */
+#if defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  pragma clang attribute push(__attribute__((disable_sanitizer_instrumentation)), apply_to = function)
+#  define WRAP_UNTRACED 1
+# endif
+#endif
+
 static long fault_k, fault_n;
 static int fault_err, fault_on, fault_paused;
 static const char *fault_name, *fault_only;
@@ -786,3 +796,7 @@ REAL(int, acl_get_entry, (void *acl, int id, void *entry))
 	FAIL(acl_get_entry, CALL, -1);
 	return __real_acl_get_entry(acl, id, entry);
 }
+
+#ifdef WRAP_UNTRACED
+# pragma clang attribute pop
+#endif
