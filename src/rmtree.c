@@ -562,12 +562,11 @@ static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
  * slip in: no system call removes a directory by identity.  What it could
  * remove then is an empty directory.)
  *
- * first: before the walk, for a tree that is empty already: 0 only if it
- * removed it, -1 if the walk is needed (the name gone is no reason to
- * leave the contents).  Else, after the walk: its name gone or another's
- * is not an error, any other failure is, in *err. */
-static int remove_top(int fd, const char *path, const struct tfp_dir_id *id, int first,
-                      int *err)
+ * err NULL: the try before the walk, for a tree that is empty already: 0
+ * only if it removed it, -1 if the walk is needed (the name gone is no
+ * reason to leave the contents).  Else, after the walk: its name gone or
+ * another's is not an error, any other failure is, in *err. */
+static int remove_top(int fd, const char *path, const struct tfp_dir_id *id, int *err)
 {
 	const char *name = strrchr(path, '/');
 	struct stat now;
@@ -587,7 +586,7 @@ static int remove_top(int fd, const char *path, const struct tfp_dir_id *id, int
 	}
 	if (parent >= 0)
 		close_keep_errno(parent);
-	if (r == 0 || first)
+	if (r == 0 || !err)
 		return r;
 	if (errno != ENOENT)
 		fail(err);
@@ -611,10 +610,10 @@ int tfp_rmtree(int dirfd, const char *path, const struct tfp_dir_id *id, int *th
 	/* Most trees are empty by the time they go: the top is removed
 	 * first, and read only if that fails (ENOTEMPTY, or any other
 	 * reason: the try after the walk says which). */
-	if (remove_top(fd, path, id, 1, NULL) < 0) {
+	if (remove_top(fd, path, id, NULL) < 0) {
 		if (walk(fd, &st) < 0)
 			fail(&err);
-		remove_top(fd, path, id, 0, &err);
+		remove_top(fd, path, id, &err);
 	}
 done:
 	if (opened)
