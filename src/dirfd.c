@@ -7,6 +7,7 @@
 # include <sys/vfs.h>
 #endif
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef HAVE_STATX
@@ -186,17 +187,18 @@ int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st)
 }
 
 /* fchmodat2(2) (Linux 6.6) with AT_EMPTY_PATH changes the very inode an
- * O_PATH descriptor holds, with no /proc; 0 once the kernel said ENOSYS. */
-static volatile sig_atomic_t have_fchmodat2 = 1;
+ * O_PATH descriptor holds, with no /proc; 0 once the kernel said ENOSYS
+ * (atomic, relaxed: threads and signal handlers ask at once). */
+static atomic_int have_fchmodat2 = 1;
 
 static int fchmodat2_fd(int fd, mode_t mode)
 {
 #if defined(SYS_fchmodat2) && HAVE_DECL_AT_EMPTY_PATH
-	if (have_fchmodat2) {
+	if (atomic_load_explicit(&have_fchmodat2, memory_order_relaxed)) {
 		if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
 			return 0;
 		if (errno == ENOSYS)
-			have_fchmodat2 = 0;
+			atomic_store_explicit(&have_fchmodat2, 0, memory_order_relaxed);
 	}
 #else
 	TFP_UNUSED(fd);

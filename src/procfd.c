@@ -11,12 +11,15 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
 /* 1 once /proc/thread-self was seen; not remembered while it is missing,
- * since /proc may be mounted later (a chroot, a new mount namespace). */
-static volatile sig_atomic_t have_thread_self;
+ * since /proc may be mounted later (a chroot, a new mount namespace).
+ * Atomic: threads and signal handlers ask at once (lock-free, relaxed: a
+ * thread that reads 0 only asks the kernel again). */
+static atomic_int have_thread_self;
 
 /* By hand: snprintf() is not async-signal-safe, and the cleanup that runs
  * in signal handlers (rmtree.c through dirfd.c) builds these paths. */
@@ -27,13 +30,14 @@ void tfp_proc_fd_path(char buf[TFP_PROC_FD_PATH_SIZE], int fd)
 	unsigned v = (unsigned)fd;
 	size_t n = 0;
 
-	if (!have_thread_self) {
+	if (!atomic_load_explicit(&have_thread_self, memory_order_relaxed)) {
 		int saved = errno;
 
-		have_thread_self = access("/proc/thread-self", F_OK) == 0;
+		atomic_store_explicit(&have_thread_self, access("/proc/thread-self", F_OK) == 0,
+		                      memory_order_relaxed);
 		errno = saved;
 	}
-	if (have_thread_self) {
+	if (atomic_load_explicit(&have_thread_self, memory_order_relaxed)) {
 		memcpy(buf, thread, sizeof thread - 1);
 		buf += sizeof thread - 1;
 	} else {
