@@ -189,7 +189,9 @@ int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st)
 /* fchmodat2(2) (Linux 6.6) with AT_EMPTY_PATH changes the very inode an
  * O_PATH descriptor holds, with no /proc; 0 once the kernel said ENOSYS
  * (atomic, relaxed: threads and signal handlers ask at once). */
+#if defined(SYS_fchmodat2) && HAVE_DECL_AT_EMPTY_PATH
 static atomic_int have_fchmodat2 = 1;
+#endif
 
 static int fchmodat2_fd(int fd, mode_t mode)
 {
