@@ -354,7 +354,9 @@ static void stream_seek(struct fz_in *in, struct model *m)
 	if (want > LIMIT)
 		return;
 	if (fseeko(m->f, off, whence) != 0) {
-		FZ_CHECK(want < 0 && (errno == err || errno == EINVAL));
+		/* glibc takes what it has buffered off a SEEK_CUR offset: from
+		 * the most negative one that wraps to the largest, EOVERFLOW. */
+		FZ_CHECK(want < 0 && (errno == err || errno == EINVAL || errno == EOVERFLOW));
 		/* glibc refuses a bad whence before it flushes: flush and put
 		 * the stream back where it was. */
 		if (m->state == S_WRITE)
