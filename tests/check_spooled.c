@@ -329,6 +329,39 @@ START_TEST(test_stream_bad_seek)
 }
 END_TEST
 
+/* A write inside the bytes the stream read ahead, then a seek relative to
+ * where it ends: with fflush() first (the way tempfile_read(3), BUGS, gives
+ * around glibc's fopencookie() defect) or SEEK_SET, the stream stands
+ * after the write, and the write landed where it should, in memory and on
+ * disk. */
+START_TEST(test_stream_write_in_read_ahead)
+{
+	tempfile *tf = tempfile_spooled(_i ? 4 : 100, NULL, NULL, NULL, 0);
+	FILE *f = tempfile_stream(tf);
+	char buf[9] = "";
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(tempfile_write(tf, "ABCDEFGH", 8), 8);
+	ck_assert_int_eq(fseeko(f, 0, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(buf, 1, 3, f), 3);
+	ck_assert_int_eq(fseeko(f, 2, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite("xy", 1, 2, f), 2);
+	ck_assert_int_eq(ftello(f), 4);
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(fseeko(f, 1, SEEK_CUR), 0);
+	ck_assert_int_eq(ftello(f), 5);
+	ck_assert_uint_eq(fwrite("z", 1, 1, f), 1);
+	ck_assert_int_eq(fseeko(f, 7, SEEK_SET), 0);
+	ck_assert_int_eq(ftello(f), 7);
+	ck_assert_int_eq(fseeko(f, 0, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(buf, 1, 8, f), 8);
+	ck_assert_str_eq(buf, "ABxyEzGH");
+	ck_assert_int_eq(tempfile_rolled(tf), _i);
+	assert_read_at(tf, 0, "ABxyEzGH", 8);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
 /* A rollover onto a full file system: the file is made but the spool's
  * bytes do not fit; they stay in memory, and the file goes again. */
 static int full_rollover(void *dir)
@@ -536,6 +569,7 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_spool_limits);
 	tcase_add_test(tc, test_full_rollover);
 	tcase_add_test(tc, test_stream_bad_seek);
+	tcase_add_loop_test(tc, test_stream_write_in_read_ahead, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

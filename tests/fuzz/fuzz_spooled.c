@@ -301,6 +301,24 @@ static void op_rolled(tempfile *tf, struct model *m)
 	FZ_CHECK(tempfile_rolled(tf) == m->rolled);
 }
 
+/* glibc's fopencookie() streams lose a write's length in fseek(SEEK_CUR):
+ * when a write that began inside the bytes read ahead is flushed by the
+ * fseek itself, the seek starts from where that write began (the cookie's
+ * write, unlike a file's, leaves the stream's cached offset alone).  This
+ * is glibc's defect, documented in tempfile_read(3), BUGS; what is checked
+ * here is the way around it that the page gives, fflush() first. */
+static void flush_before_seek_cur(struct model *m)
+{
+#ifdef __GLIBC__
+	if (m->state == S_WRITE) {
+		FZ_CHECK(fflush(m->f) == 0);
+		m->state = S_SYNCED;
+	}
+#else
+	(void)m;
+#endif
+}
+
 /* Puts the stream where C lets the next operation start: after direct
  * calls, at the model's position; between reading and writing, sought to
  * where it stands. */
@@ -309,6 +327,7 @@ static void stream_ready(struct model *m, int for_write)
 	if (m->state == S_DIRECT) {
 		FZ_CHECK(fseeko(m->f, m->pos, SEEK_SET) == 0);
 	} else if ((for_write && m->state == S_READ) || (!for_write && m->state == S_WRITE)) {
+		flush_before_seek_cur(m);
 		FZ_CHECK(fseeko(m->f, 0, SEEK_CUR) == 0);
 		FZ_CHECK(ftello(m->f) == m->pos);
 	} else {
@@ -353,6 +372,8 @@ static void stream_seek(struct fz_in *in, struct model *m)
 
 	if (want > LIMIT)
 		return;
+	if (whence == SEEK_CUR)
+		flush_before_seek_cur(m);
 	if (fseeko(m->f, off, whence) != 0) {
 		/* glibc takes what it has buffered off a SEEK_CUR offset: from
 		 * the most negative one that wraps to the largest, EOVERFLOW. */
