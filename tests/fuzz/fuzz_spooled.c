@@ -104,7 +104,9 @@ static size_t model_read(struct model *m, size_t n, unsigned char *want)
 {
 	size_t k = 0, avail, take;
 
-	if (m->unget >= 0 && n > 0) {
+	if (n == 0) /* fread() of nothing leaves a pushed-back byte there */
+		return 0;
+	if (m->unget >= 0) {
 		want[k++] = (unsigned char)m->unget;
 		m->pos++;
 	}
