@@ -88,7 +88,10 @@ static void *wake_later(void *unused)
 
 /* Traced by the test: the tracer delivers sig once and keeps the second
  * one, the handler's re-raise, from killing us, so that we can look at the
- * process our handler left. */
+ * process our handler left.  Not under valgrind: it carries out a default
+ * action itself, and when its kill of itself is kept from it, it waits for
+ * the death forever (valgrind 3.19); there the handler runs untraced, and
+ * the test sees the death by sig itself that its re-raise gives. */
 static int traced_child(int sig)
 {
 	pthread_t t;
@@ -97,7 +100,8 @@ static int traced_child(int sig)
 	tempfile *tf;
 	sigset_t old;
 
-	REQ(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);
+	if (!tu_valgrind())
+		REQ(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);
 	REQ(default_signals() == 0);
 	REQ((tf = keep(tempfile_named(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 0)));
 	REQ((d = keep(tempfile_dir_new(NULL, NULL, NULL, TEMPFILE_CLEANUP_AT_EXIT), 1)));
@@ -140,6 +144,12 @@ START_TEST(test_handler_reraises)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		tu_exit(traced_child(sig));
+	if (tu_valgrind()) {
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sig, "status %#x", status);
+		ck_assert_int_eq(tu_count_entries(tu_base), 0);
+		return;
+	}
 	for (;;) {
 		int pass;
 
@@ -818,66 +828,63 @@ END_TEST
 
 /* ---- Registration costs the same however many are pending ---- */
 
-enum { COST_FEW = 1000, COST_MANY = 100000, COST_BLOCK = 1000, COST_RUNS = 5 };
+/* What keeps it so: a registration takes the slot freed last, straight off
+ * a free list, with no search of the ones pending; a fresh slot comes from
+ * chunks that double, never moved.  The time itself is a benchmark's
+ * figure (bench/bench_register.c, make bench), not a test's. */
+enum { REUSE_FEW = 1000, REUSE_MANY = 100000, REUSE_MORE = 1000 };
+#define REUSE_ALL (REUSE_MANY + REUSE_MORE)
 
-static double now_ns(void)
+static int by_address(const void *a, const void *b)
 {
-	struct timespec ts;
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (x > y) - (x < y);
 }
 
-/* In a process that has registered nothing yet: registers entries one by
- * one up to COST_MANY + COST_BLOCK (a program that keeps making pending
- * files), and reports the nanoseconds per registration of the block that
- * starts at COST_FEW and of the one that starts at COST_MANY pending. */
-static int cost_child(void *arg)
+/* In a process that has registered nothing yet. */
+static int reuse_child(void *unused)
 {
-	int out = *(int *)arg;
-	struct tfp_exit_slot **slots = calloc(COST_MANY + COST_BLOCK, sizeof *slots);
-	double cost[2] = { 0, 0 }, t = 0;
+	struct tfp_exit_slot **slots = calloc(REUSE_ALL, sizeof *slots), *s;
+	static const size_t at[] = { 0, REUSE_FEW, REUSE_MANY / 2, REUSE_ALL - 1 };
 	char *path;
 	size_t i;
 
+	(void)unused;
 	REQ(slots && asprintf(&path, "%s/never-made", tu_base) >= 0);
-	for (i = 0; i < COST_MANY + COST_BLOCK; i++) {
-		if (i == COST_FEW || i == COST_MANY)
-			t = now_ns();
+	for (i = 0; i < REUSE_ALL; i++)
 		REQ((slots[i] = tfp_exit_register(path, -1)) != NULL);
-		if (i == COST_FEW + COST_BLOCK - 1)
-			cost[0] = (now_ns() - t) / COST_BLOCK;
-		if (i == COST_MANY + COST_BLOCK - 1)
-			cost[1] = (now_ns() - t) / COST_BLOCK;
+	/* With all of them pending, a freed slot is the next one given,
+	 * wherever it is; of two freed, the later one first (a search for
+	 * the first free slot would give the lower). */
+	for (i = 0; i < sizeof at / sizeof *at; i++) {
+		REQ(tfp_exit_unregister(slots[at[i]]) == 0);
+		REQ(tfp_exit_register(path, -1) == slots[at[i]]);
 	}
-	for (i = 0; i < COST_MANY + COST_BLOCK; i++)
-		tfp_exit_unregister(slots[i]);
-	REQ(write(out, cost, sizeof cost) == (ssize_t)sizeof cost);
+	REQ(tfp_exit_unregister(slots[REUSE_FEW]) == 0);
+	REQ(tfp_exit_unregister(slots[REUSE_MANY]) == 0);
+	REQ(tfp_exit_register(path, -1) == slots[REUSE_MANY]);
+	REQ(tfp_exit_register(path, -1) == slots[REUSE_FEW]);
+	/* All freed and as many registered again: every one is an old slot,
+	 * nothing new is allocated. */
+	for (i = 0; i < REUSE_ALL; i++)
+		REQ(tfp_exit_unregister(slots[i]) == 0);
+	qsort(slots, REUSE_ALL, sizeof *slots, by_address);
+	for (i = 0; i < REUSE_ALL; i++) {
+		REQ((s = tfp_exit_register(path, -1)) != NULL);
+		REQ(bsearch(&s, slots, REUSE_ALL, sizeof *slots, by_address) != NULL);
+	}
+	for (i = 0; i < REUSE_ALL; i++)
+		REQ(tfp_exit_unregister(slots[i]) == 0);
 	free(slots);
 	free(path);
 	return 0;
 }
 
-/* The best of a few runs, so that a busy machine does not decide. */
-START_TEST(test_registration_cost)
+START_TEST(test_registration_reuses_slots)
 {
-	double best[2] = { 1e30, 1e30 }, cost[2];
-	int p[2], run, i;
-
-	ck_assert_int_eq(pipe(p), 0);
-	for (run = 0; run < COST_RUNS; run++) {
-		ck_assert_int_eq(tu_run(cost_child, &p[1], 0), 0);
-		ck_assert_int_eq(read(p[0], cost, sizeof cost), (ssize_t)sizeof cost);
-		for (i = 0; i < 2; i++)
-			if (cost[i] < best[i])
-				best[i] = cost[i];
-	}
-	close(p[0]);
-	close(p[1]);
-	fprintf(stderr, "one registration: %.0f ns with %d pending, %.0f ns with %d (ratio %.2f)\n",
-	        best[0], COST_FEW, best[1], COST_MANY, best[1] / best[0]);
-	ck_assert_msg(best[1] / best[0] < 2, "%.0f ns with %d pending, %.0f ns with %d",
-	              best[0], COST_FEW, best[1], COST_MANY);
+	ck_assert_int_eq(tu_run(reuse_child, NULL, 0), 0);
+	ck_assert_int_eq(tu_count_entries(tu_base), 0);
 }
 END_TEST
 
@@ -904,7 +911,7 @@ int main(void)
 	tcase_add_loop_test(own, test_dlclose, 0, 2);
 #endif
 	suite_add_tcase(s, own);
-	tcase_add_test(reg, test_registration_cost);
+	tcase_add_test(reg, test_registration_reuses_slots);
 	suite_add_tcase(s, reg);
 	return tu_main(s);
 }
