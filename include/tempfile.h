@@ -235,8 +235,9 @@ TEMPFILE_API const char *tempfile_name(const tempfile *tf);
  * (close-on-exec, above 2).  For a spooled file it reads and writes through
  * the spool and rolls it over when its writes pass max_size (its fileno()
  * is -1); where the C library has neither fopencookie() nor funopen(), the
- * spooled file rolls over to disk first instead.  NULL with errno on
- * failure, EBADF after tempfile_closefd(). */
+ * spooled file rolls over to disk first instead.  The stream is
+ * byte-oriented from the start (fwide() < 0).  NULL with errno on failure,
+ * EBADF after tempfile_closefd(). */
 TEMPFILE_API FILE *tempfile_stream(tempfile *tf);
 
 /* read(2), write(2), lseek(2) and ftruncate(2) for every kind of file,

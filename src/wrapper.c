@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #define FILE_FLAGS (TEMPFILE_KEEP | TEMPFILE_APPEND | TEMPFILE_CLEANUP_AT_EXIT)
 
@@ -245,13 +246,21 @@ const char *tempfile_name(const tempfile *tf)
 	return tf ? tf->name : NULL;
 }
 
+/* The stream is byte-oriented from the start, as its first read or write
+ * would make it: glibc's fseek(SEEK_CUR) takes a pushed-back character
+ * other than the one read for the whole of what is left to read only on
+ * an oriented stream; on one whose reads all came from what a seek read
+ * ahead (never oriented), it skipped the rest of the buffer. */
 FILE *tempfile_stream(tempfile *tf)
 {
 	if (check_open(tf) < 0)
 		return NULL;
-	if (!tf->stream)
+	if (!tf->stream) {
 		tf->stream = tf->spool ? tfp_spool_stream(tf)
 		                       : tfp_fd_stream(tf->fd, tf->flags & TEMPFILE_APPEND);
+		if (tf->stream)
+			fwide(tf->stream, -1);
+	}
 	return tf->stream;
 }
 

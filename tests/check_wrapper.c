@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* Reads the whole file from the start through the object. */
 static void assert_object_contents(tempfile *tf, const char *want)
@@ -390,6 +391,34 @@ START_TEST(test_ungetc_then_direct)
 }
 END_TEST
 
+/* ungetc() of another character than the one read, then fseek(SEEK_CUR),
+ * on a stream whose reads all came from what a seek read ahead (so that no
+ * read made glibc orient it): the seek starts from the pushed-back
+ * character's place, as C says (found by fuzzing: glibc skipped the rest
+ * of the buffer on a stream not yet oriented).  Every kind, plain and
+ * append. */
+START_TEST(test_ungetc_then_seek_cur)
+{
+	tempfile *tf = construct_any(_i % 4, _i < 4 ? 0 : TEMPFILE_APPEND);
+	FILE *f = tempfile_stream(tf);
+	char buf[100];
+
+	ck_assert_int_lt(fwide(f, 0), 0);
+	memset(buf, 'a', sizeof buf);
+	ck_assert_int_eq(tempfile_write(tf, buf, 99), 99);
+	ck_assert_int_eq(fseeko(f, 10, SEEK_SET), 0);
+	ck_assert_int_eq(fseeko(f, 15, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(buf, 1, 2, f), 2);
+	ck_assert_int_eq(ungetc('x', f), 'x');
+	ck_assert_int_eq(ftello(f), 16);
+	ck_assert_int_eq(fseeko(f, 13, SEEK_CUR), 0);
+	ck_assert_int_eq(ftello(f), 29);
+	ck_assert_int_eq(fgetc(f), 'a');
+	ck_assert_int_eq(tempfile_seek(tf, 0, SEEK_CUR), 30);
+	ck_assert_int_eq(tempfile_close(tf), 0);
+}
+END_TEST
+
 /* Writes the stream holds and a direct call after them agree too. */
 START_TEST(test_stream_then_direct)
 {
@@ -569,6 +598,7 @@ static Suite *wrapper_suite(void)
 	tcase_add_test(tc, test_stdio_closed);
 	tcase_add_loop_test(tc, test_cleanup_at_exit, 0, 3);
 	tcase_add_loop_test(tc, test_ungetc_then_direct, 0, 8);
+	tcase_add_loop_test(tc, test_ungetc_then_seek_cur, 0, 8);
 	tcase_add_loop_test(tc, test_stream_then_direct, 0, 4);
 	tcase_add_test(tc, test_close_reports_first_error);
 	tcase_add_loop_test(tc, test_null_buffer, 0, 4);

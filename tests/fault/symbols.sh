@@ -10,7 +10,7 @@ fault_wrapped=$(sed -n 's/^--wrap=//p' "$top_srcdir/tests/fault/wrap.opts")
 exempt='
 _GLOBAL_OFFSET_TABLE_ __errno_location __tls_get_addr ___tls_get_addr __stack_chk_fail __assert_fail
 abort bcmp memcmp memcpy memmove memset memchr strchr strcmp strncmp strcspn strlen strnlen
-strrchr strspn strstr strtoul snprintf getenv secure_getenv fileno
+strrchr strspn strstr strtoul snprintf getenv secure_getenv fileno fwide
 arc4random_buf getpid geteuid getuid getgid getegid clock_gettime sysconf munmap raise signal
 sigaction sigaddset sigemptyset sigfillset sigprocmask pthread_sigmask
 closedir rewinddir acl_free acl_delete_perm acl_get_permset acl_get_tag_type acl_set_permset
