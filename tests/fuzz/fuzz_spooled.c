@@ -292,14 +292,19 @@ static void op_fileno(tempfile *tf, struct model *m)
 	FZ_CHECK(tempfile_rolled(tf) == 1);
 }
 
-static void op_rolled(tempfile *tf, struct model *m)
+/* Buffered stream writes reach the spool (and may roll it) when flushed;
+ * the model counts them at once. */
+static void flush_writes(struct model *m)
 {
-	/* Buffered stream writes reach the spool (and may roll it) when
-	 * flushed; the model counts them at once. */
 	if (m->f && m->state == S_WRITE) {
 		FZ_CHECK(fflush(m->f) == 0);
 		m->state = S_SYNCED;
 	}
+}
+
+static void op_rolled(tempfile *tf, struct model *m)
+{
+	flush_writes(m);
 	FZ_CHECK(tempfile_rolled(tf) == m->rolled);
 }
 
@@ -312,10 +317,7 @@ static void op_rolled(tempfile *tf, struct model *m)
 static void flush_before_seek_cur(struct model *m)
 {
 #ifdef __GLIBC__
-	if (m->state == S_WRITE) {
-		FZ_CHECK(fflush(m->f) == 0);
-		m->state = S_SYNCED;
-	}
+	flush_writes(m);
 #else
 	(void)m;
 #endif
@@ -469,10 +471,7 @@ static void op_persist(struct fz_in *in, tempfile *tf, struct model *m)
 	if ((flags & 0xf0) == 0xf0)
 		valid |= TEMPFILE_DURABLE;
 	flags = (flags & 0x80 && flags & 0x40) ? flags << 4 : flags & valid;
-	if (m->f && m->state == S_WRITE) {
-		FZ_CHECK(fflush(m->f) == 0);
-		m->state = S_SYNCED;
-	}
+	flush_writes(m);
 	r = tempfile_persist(tf, m->paths[k], flags);
 	direct(m);
 	if (flags & ~0xfu) {
