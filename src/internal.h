@@ -20,6 +20,10 @@
 
 #include "tempfile.h"
 
+#ifndef NAME_MAX
+# define NAME_MAX 255
+#endif
+
 /* open(2) flags configure may not have found are 0, so that code can use
  * them unconditionally and test for the fallback with a plain `if`. */
 #if HAVE_DECL_O_CLOEXEC
@@ -181,7 +185,8 @@ const char *tfp_getenv(const char *name);
 /* lstat(), or stat() where there is no lstat(). */
 int tfp_lstat(const char *path, struct stat *st);
 
-/* ---- mkstemp.c ---- */
+/* ---- mkstemp.c: a new entry's path, the one loop behind every
+ * constructor, and the create functions ---- */
 
 /* A name to create: buf holds "[dir/]prefix XXXXXXXX suffix" with the
  * random part at buf + name_off; name points at the final component. */
@@ -201,21 +206,6 @@ int tfp_check_name(const char *suffix, const char *prefix);
  * failure; on success t->buf must be freed. */
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir);
-/* The same, built in space (size bytes) where it fits, else malloc()ed:
- * t->buf must be freed if it is not space.  space NULL: always malloc()ed. */
-int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
-                         const char *suffix, const char *prefix, const char *dir,
-                         int use_default_dir);
-
-/* tfp_unique() with a create function that takes an int. */
-int tfp_create_unique(int dirfd, struct tfp_template *t,
-                      int (*create)(int dirfd, const char *path, int arg), int arg);
-
-/* The create functions tfp_create_unique() takes. */
-int tfp_create_file(int dirfd, const char *path, int flags);
-int tfp_create_dir(int dirfd, const char *path, int unused);
-
-/* ---- mkunique.c: the one loop behind every constructor ---- */
 
 /* Tries random names in t until create(dirfd, t->buf, arg) returns >= 0
  * (returned) or fails with anything but EEXIST and EADDRINUSE; after
@@ -230,6 +220,14 @@ int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
                      const char *dir, int path_api,
                      int (*create)(int dirfd, const char *path, void *arg),
                      void *arg, char **out);
+
+/* tfp_unique() with a create function that takes an int. */
+int tfp_create_unique(int dirfd, struct tfp_template *t,
+                      int (*create)(int dirfd, const char *path, int arg), int arg);
+
+/* The create functions tfp_create_unique() takes. */
+int tfp_create_file(int dirfd, const char *path, int flags);
+int tfp_create_dir(int dirfd, const char *path, int unused);
 
 /* ---- atexit.c: cleanup at exit() and on fatal signals ---- */
 

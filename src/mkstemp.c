@@ -1,4 +1,8 @@
-/* mkstemp, mkdtemp, mktemp and their directory-descriptor variants. */
+/* mkstemp, mkdtemp, mktemp and their directory-descriptor variants; the
+ * path of a new entry (prefix, random name and suffix in a directory) and
+ * the loop that finds a free name for it, behind every constructor.  The
+ * path is built and the loop run inline in each public function here, so
+ * that a create makes no calls but the ones it needs. */
 #include "internal.h"
 
 #include <errno.h>
@@ -6,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef NAME_MAX
-# define NAME_MAX 255
-#endif
 
 /* The length of an affix, or -1 with EINVAL if it holds a '/': one pass,
  * cheaper than strchr() and strlen() for the few bytes an affix has. */
@@ -68,34 +68,52 @@ static ssize_t affix(const char **s, int is_prefix)
 	return (ssize_t)len;
 }
 
+/* A directory that is not spelled as os.path.abspath() would spell it:
+ * the file is created at the absolute path it is reported by. */
+static int absolute_dir(const char **dir, size_t *dlen, char **absdir)
+{
+	if (!(*dir = *absdir = tfp_abspath(*dir)))
+		return -1;
+	*dlen = strlen(*dir);
+	return 0;
+}
+
 /* The directory part into *dir: dir, else the default (use_default_dir),
  * else none (NULL); made absolute where it is not, into *absdir (to be
  * freed).  Its length in *dlen.  0, or -1 with errno. */
-static int dir_part(const char **dir, int use_default_dir, size_t *dlen, char **absdir)
+static inline __attribute__((always_inline)) int
+dir_part(const char **dir, int use_default_dir, size_t *dlen, char **absdir)
 {
-	*dlen = 0;
 	*absdir = NULL;
-	if (*dir)
+	if (*dir) {
 		*dlen = tfp_clean_abs_len(*dir);
-	else if (!use_default_dir)
+	} else if (!use_default_dir) {
+		*dlen = 0;
 		return 0;
-	else if (!(*dir = tfp_tempdir_get(dlen)))
+	} else if (!(*dir = tfp_tempdir_get(dlen))) {
 		return -1;
-	/* The file is created at the absolute path it is reported by. */
-	if (!*dlen) {
-		if (!(*dir = *absdir = tfp_abspath(*dir)))
-			return -1;
-		*dlen = strlen(*dir);
 	}
-	return 0;
+	return *dlen ? 0 : absolute_dir(dir, dlen, absdir);
+}
+
+/* An affix's few bytes, to its end, the '\0' not included; returns the
+ * end in dst.  A call of memcpy() and its choice by size would cost more
+ * than the copy (which compilers leave as it is: its length is not known
+ * before it ends). */
+static inline char *put_affix(char *dst, const char *src)
+{
+	while (*src)
+		*dst++ = *src++;
+	return dst;
 }
 
 /* The hot path of every constructor: the path is built in one pass, with
  * no allocation but its own (none when it fits in space) where dir is
- * already clean, as the default directory is known to be. */
-int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
-                         const char *suffix, const char *prefix, const char *dir,
-                         int use_default_dir)
+ * already clean, as the default directory is known to be.  Inlined in
+ * its callers. */
+static inline __attribute__((always_inline)) int
+template_in(struct tfp_template *t, char *space, size_t size, const char *suffix,
+            const char *prefix, const char *dir, int use_default_dir)
 {
 	ssize_t p = affix(&prefix, 1), s;
 	size_t dlen, total;
@@ -126,19 +144,83 @@ int tfp_template_init_in(struct tfp_template *t, char *space, size_t size,
 		free(absdir);
 	if (slash)
 		b[dlen++] = '/';
-	memcpy(b + dlen, prefix, (size_t)p);
+	put_affix(b + dlen, prefix);
 	t->buf = b;
 	t->name = b + dlen;
 	t->name_off = dlen + (size_t)p;
 	memset(b + t->name_off, 'X', TEMPFILE_NAME_LEN);
-	memcpy(b + t->name_off + TEMPFILE_NAME_LEN, suffix, (size_t)s + 1);
+	*put_affix(b + t->name_off + TEMPFILE_NAME_LEN, suffix) = '\0';
 	return 0;
 }
 
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir)
 {
-	return tfp_template_init_in(t, NULL, 0, suffix, prefix, dir, use_default_dir);
+	return template_in(t, NULL, 0, suffix, prefix, dir, use_default_dir);
+}
+
+/* The hot path of tempfile_mkstemp(): no allocation and no system call here
+ * besides what create makes; a name usually costs none (namegen.c). */
+static inline __attribute__((always_inline)) int unique(int dirfd, struct tfp_template *t,
+                         int (*create)(int dirfd, const char *path, void *arg), void *arg)
+{
+	long i;
+
+	for (i = 0; i < TEMPFILE_TMP_MAX; i++) {
+		int r;
+
+		if (tfp_next_name(t->buf + t->name_off) < 0)
+			return -1;
+		r = create(dirfd, t->buf, arg);
+		if (r >= 0)
+			return r;
+		/* bind(2) says EADDRINUSE where the others say EEXIST. */
+		if (errno != EEXIST && errno != EADDRINUSE)
+			return -1; /* whatever negative value create returned */
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int tfp_unique(int dirfd, struct tfp_template *t,
+               int (*create)(int dirfd, const char *path, void *arg), void *arg)
+{
+	return unique(dirfd, t, create, arg);
+}
+
+/* Room on the stack for the paths of callers that want no copy: most
+ * paths fit, and a longer one costs a malloc() as every path did once. */
+#define PATH_SPACE 256
+
+/* Inlined in each public function below, where create is known. */
+static inline __attribute__((always_inline)) int
+entry(int dirfd, const char *suffix, const char *prefix, const char *dir, int path_api,
+      int (*create)(int dirfd, const char *path, void *arg), void *arg, char **out)
+{
+	struct tfp_template t;
+	char space[PATH_SPACE];
+	int r;
+
+	/* With out, the path is built where the caller will own it.  (space
+	 * is only written to: cppcheck takes the array in ?: for a read.) */
+	/* cppcheck-suppress legacyUninitvar */
+	if (template_in(&t, out ? NULL : space, sizeof space, suffix, prefix,
+	                path_api ? dir : NULL, path_api) < 0)
+		return -1;
+	r = unique(dirfd, &t, create, arg);
+	if (r >= 0 && out)
+		*out = t.buf;
+	else if (t.buf != space)
+		free(t.buf);
+	return r;
+}
+
+int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
+                     const char *dir, int path_api,
+                     int (*create)(int dirfd, const char *path, void *arg),
+                     void *arg, char **out)
+{
+	return entry(dirfd, suffix, prefix, dir, path_api, create, arg, out);
 }
 
 /* For the callers whose create functions take an int. */
@@ -162,16 +244,12 @@ int tfp_create_unique(int dirfd, struct tfp_template *t,
 	return tfp_unique(dirfd, t, call_int_create, &c);
 }
 
-int tfp_create_file(int dirfd, const char *path, int flags)
+/* A new file's descriptor made to conform to the contract (tfp_fd_settle()),
+ * or the file removed again: out of line, off the common path. */
+static __attribute__((noinline)) int settle_created(int dirfd, const char *path, int fd)
 {
-	int fd = openat(dirfd, path, TFP_CREATE_FLAGS | flags, 0600);
 	int saved;
 
-	if (fd < 0)
-		return -1;
-	/* What tfp_fd_settle() would keep as it is, without the call. */
-	if (TFP_O_CLOEXEC && fd > STDERR_FILENO)
-		return fd;
 	fd = tfp_fd_settle(fd);
 	if (fd < 0) {
 		saved = errno;
@@ -179,6 +257,22 @@ int tfp_create_file(int dirfd, const char *path, int flags)
 		errno = saved;
 	}
 	return fd;
+}
+
+/* Inlined where tfp_unique() is, and behind tfp_create_file(). */
+static inline __attribute__((always_inline)) int file_at(int dirfd, const char *path, int flags)
+{
+	int fd = openat(dirfd, path, TFP_CREATE_FLAGS | flags, 0600);
+
+	/* What tfp_fd_settle() would keep as it is, without the call. */
+	if (fd < 0 || (TFP_O_CLOEXEC && fd > STDERR_FILENO))
+		return fd;
+	return settle_created(dirfd, path, fd);
+}
+
+int tfp_create_file(int dirfd, const char *path, int flags)
+{
+	return file_at(dirfd, path, flags);
 }
 
 int tfp_create_dir(int dirfd, const char *path, int unused)
@@ -191,7 +285,7 @@ int tfp_create_dir(int dirfd, const char *path, int unused)
  * int of open(2) flags. */
 static int create_file(int dirfd, const char *path, void *flags)
 {
-	return tfp_create_file(dirfd, path, *(const int *)flags);
+	return file_at(dirfd, path, *(const int *)flags);
 }
 
 static int create_dir(int dirfd, const char *path, void *unused)
@@ -214,7 +308,7 @@ int tempfile_mkstemp(const char *suffix, const char *prefix, const char *dir,
 {
 	if (check_flags(flags) < 0)
 		return -1;
-	return tfp_unique_entry(AT_FDCWD, suffix, prefix, dir, 1, create_file, &flags, path);
+	return entry(AT_FDCWD, suffix, prefix, dir, 1, create_file, &flags, path);
 }
 
 int tempfile_mkstempat(int dirfd, const char *suffix, const char *prefix,
@@ -222,21 +316,21 @@ int tempfile_mkstempat(int dirfd, const char *suffix, const char *prefix,
 {
 	if (check_flags(flags) < 0)
 		return -1;
-	return tfp_unique_entry(dirfd, suffix, prefix, NULL, 0, create_file, &flags, name);
+	return entry(dirfd, suffix, prefix, NULL, 0, create_file, &flags, name);
 }
 
 char *tempfile_mkdtemp(const char *suffix, const char *prefix, const char *dir)
 {
 	char *path;
 
-	if (tfp_unique_entry(AT_FDCWD, suffix, prefix, dir, 1, create_dir, NULL, &path) < 0)
+	if (entry(AT_FDCWD, suffix, prefix, dir, 1, create_dir, NULL, &path) < 0)
 		return NULL;
 	return path;
 }
 
 int tempfile_mkdtempat(int dirfd, const char *suffix, const char *prefix, char **name)
 {
-	return tfp_unique_entry(dirfd, suffix, prefix, NULL, 0, create_dir, NULL, name);
+	return entry(dirfd, suffix, prefix, NULL, 0, create_dir, NULL, name);
 }
 
 /* The directory part of t must be a directory, or every name would look

@@ -50,7 +50,60 @@ static int is_clean(const char *dir, size_t len)
 	return 1;
 }
 
-#define ONES UINT64_C(0x0101010101010101)
+/* Whether one of dir's first len bytes (len <= 8) is a '/' before a '/'
+ * or a '.'; '.' | 1 == '/', so one test finds both. */
+static int short_unclean(const char *dir, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (dir[i] == '/' && (dir[i + 1] | 1) == '/')
+			return 1;
+	return 0;
+}
+
+#ifdef __SSE2__
+/* Bit i set where byte i of v is a '/' before a '/' or a '.' (byte 15
+ * pairs with none). */
+static unsigned pair_hits(__m128i v)
+{
+	const __m128i slash = _mm_set1_epi8('/'), one = _mm_set1_epi8(1);
+	__m128i next = _mm_or_si128(_mm_srli_si128(v, 1), one);
+
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, slash),
+	                                                 _mm_cmpeq_epi8(next, slash)));
+}
+
+/* Whether some '/' among dir's len bytes comes before a '/' or a '.':
+ * what every unclean absolute path but one with a trailing '/' has (a
+ * hidden ".name" too: a false alarm).  16 bytes at a time, never reading
+ * past dir[len - 1]: under 16, the first 8 and the last 8 (overlapping)
+ * as one block; from 16, blocks 15 bytes apart, the last one ending at
+ * the end. */
+static int maybe_unclean(const char *dir, size_t len)
+{
+	uint64_t lo, hi;
+	size_t i;
+
+	if (len <= 8)
+		return short_unclean(dir, len);
+	if (len < 16) {
+		memcpy(&lo, dir, sizeof lo);
+		memcpy(&hi, dir + len - 8, sizeof hi);
+		/* Bytes 7 and 8 of the block are not neighbours in dir. */
+		return (pair_hits(_mm_set_epi64x((long long)hi, (long long)lo)) & ~0x80u) != 0;
+	}
+	for (i = 0;; i += 15) {
+		if (i + 16 > len)
+			i = len - 16;
+		if (pair_hits(_mm_loadu_si128((const __m128i *)(const void *)(dir + i))))
+			return 1;
+		if (i + 16 == len)
+			return 0;
+	}
+}
+#else
+# define ONES UINT64_C(0x0101010101010101)
 
 /* The high bit of every byte of w that is c, and maybe of some above one
  * that is: a false alarm costs the exact check, never a wrong answer. */
@@ -62,7 +115,7 @@ static uint64_t bytes_eq(uint64_t w, unsigned char c)
 }
 
 /* Whether one of the 8 bytes at p is a '/' before a '/' or a '.' (reads
- * p[0..8]); '.' | 1 == '/', so one test finds both. */
+ * p[0..8]). */
 static int word_hit(const char *p)
 {
 	uint64_t w, next;
@@ -72,45 +125,23 @@ static int word_hit(const char *p)
 	return (bytes_eq(w, '/') & bytes_eq(next | ONES, '/')) != 0;
 }
 
-#ifdef __SSE2__
-/* The same for 16 bytes (reads p[0..16]). */
-static int block_hit(const char *p)
-{
-	const __m128i slash = _mm_set1_epi8('/'), one = _mm_set1_epi8(1);
-	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
-
-	return _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, slash),
-	                                       _mm_cmpeq_epi8(_mm_or_si128(b, one), slash))) != 0;
-}
-# define STEP 16
-#else
-# define block_hit word_hit
-# define STEP 8
-#endif
-
-/* Whether some '/' among dir's len bytes comes before a '/' or a '.':
- * what every unclean absolute path but one with a trailing '/' has (a
- * hidden ".name" too: a false alarm).  Steps of STEP bytes, the last one
- * overlapping the one before; never reads past dir[len - 1]. */
+/* maybe_unclean() as above, 8 bytes at a time, the last step overlapping
+ * the one before; never reads past dir[len - 1]. */
 static int maybe_unclean(const char *dir, size_t len)
 {
-	size_t i = 0, step = len > STEP ? STEP : 8;
+	size_t i = 0;
 
-	if (len <= 8) {
-		for (; i + 1 < len; i++)
-			if (dir[i] == '/' && (dir[i + 1] | 1) == '/')
-				return 1;
-		return 0;
-	}
+	if (len <= 8)
+		return short_unclean(dir, len);
 	for (;;) {
-		if (step == 8 ? word_hit(dir + i) : block_hit(dir + i))
+		if (word_hit(dir + i))
 			return 1;
-		if (i + step + 1 == len)
+		if (i + 9 == len)
 			return 0;
-		i = i + 2 * step + 1 <= len ? i + step : len - step - 1;
+		i = i + 17 <= len ? i + 8 : len - 9;
 	}
 }
+#endif
 
 size_t tfp_clean_abs_len(const char *dir)
 {

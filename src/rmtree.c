@@ -556,6 +556,22 @@ static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
 	return fd;
 }
 
+/* "../name": name in the directory that holds fd now, named through fd, so
+ * that checking and removing it takes no descriptor of the parent (an
+ * open and a close, which cost more than the check itself); "" if name
+ * is too long to be one. */
+static void name_in_parent(char *buf, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > NAME_MAX) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, "../", 3);
+	memcpy(buf + 3, name, len + 1);
+}
+
 /* Removes the top directory fd, if its name (path's last component) in the
  * directory that holds it now, wherever it was moved, not what path says,
  * is still its own.  (Between the check and the removal, a rename can still
@@ -569,23 +585,23 @@ static int tree_fd(int dirfd, const char *path, const struct tfp_dir_id *id,
 static int remove_top(int fd, const char *path, const struct tfp_dir_id *id, int *err)
 {
 	const char *name = strrchr(path, '/');
+	char rel[3 + NAME_MAX + 1];
 	struct stat now;
-	int parent, r;
+	int r, by_path;
 
-	name = name ? name + 1 : path;
-	/* Opened each time: the walk may take long, the top may move
-	 * meanwhile, and the walk has a descriptor budget of its own. */
-	parent = tfp_fd_settle(openat(fd, "..", TFP_O_PATH | TFP_O_DIRECTORY | TFP_O_CLOEXEC));
-	/* -1: the top cannot be searched, its path is all there is. */
-	r = parent < 0 ? tfp_lstat(path, &now) : fstatat(parent, name, &now, AT_SYMLINK_NOFOLLOW);
+	name_in_parent(rel, name ? name + 1 : path);
+	r = rel[0] ? fstatat(fd, rel, &now, AT_SYMLINK_NOFOLLOW) : -1;
+	/* The top cannot be searched (or the name is no name): its path is
+	 * all there is.  ENOENT: the name is gone from where the top is. */
+	by_path = r < 0 && (!rel[0] || errno != ENOENT);
+	if (by_path)
+		r = tfp_lstat(path, &now);
 	if (r == 0 && !same_id(&now, &id->node)) {
 		r = -1; /* another's: left, and no error */
 		errno = ENOENT;
 	} else if (r == 0) {
-		r = parent < 0 ? rmdir(path) : unlinkat(parent, name, AT_REMOVEDIR);
+		r = by_path ? rmdir(path) : unlinkat(fd, rel, AT_REMOVEDIR);
 	}
-	if (parent >= 0)
-		close_keep_errno(parent);
 	if (r == 0 || !err)
 		return r;
 	if (errno != ENOENT)

@@ -1244,6 +1244,36 @@ END_TEST
 
 #endif
 
+/* A path whose last component is longer than a name: the top is looked
+ * for by that path (ENAMETOOLONG), never through a buffer it would
+ * overflow; its contents go all the same, through the descriptor. */
+START_TEST(test_top_name_too_long)
+{
+	char *top = tu_subdir("top", 0), *path, *tail = malloc(NAME_MAX + 2);
+	struct tfp_dir_id id;
+	int fd, via = -1;
+
+	ck_assert_ptr_nonnull(tail);
+	memset(tail, 'n', NAME_MAX + 1);
+	tail[NAME_MAX + 1] = '\0';
+	path = tu_join(tu_base, tail);
+	ck_assert_int_ge(fd = open_dir(AT_FDCWD, top), 0);
+	ck_assert_int_eq(put_file(fd, "f"), 0);
+	ck_assert_int_eq(tfp_dir_id_of(fd, &id), 0);
+	errno = 0;
+	ck_assert_int_eq(tfp_rmtree(fd, path, &id, &via), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+	ck_assert_int_eq(via, 1);
+	ck_assert(!exists_at(fd, "f"));
+	ck_assert(exists(top));
+	close(fd);
+	ck_assert_int_eq(rmdir(top), 0);
+	free(path);
+	free(tail);
+	free(top);
+}
+END_TEST
+
 /* As nobody, root's directories cannot be given rwx by any of the ways,
  * O_PATH or not; the mode stays, and the error is the kernel's EPERM (or
  * EACCES where the /proc way is off). */
@@ -1318,6 +1348,7 @@ static Suite *rmtree_suite(void)
 	tcase_add_test(id, test_dir_id_without_handle);
 #endif
 	tcase_add_test(id, test_owner_rwx_refused_as_nobody);
+	tcase_add_test(id, test_top_name_too_long);
 	suite_add_tcase(s, id);
 
 	tcase_add_test(deep, test_wide);

@@ -130,6 +130,46 @@ START_TEST(test_long_cwd)
 }
 END_TEST
 
+/* tfp_clean_abs_len() against tfp_abspath(), for every length to 70 and
+ * every place of each spelling that makes a path unclean (or only looks
+ * like it: a hidden name), each in a buffer of its exact size, so that a
+ * read past its end is caught under ASan and valgrind. */
+START_TEST(test_clean_len_every_place)
+{
+	static const char *const marks[] = { "//", "/./", "/../", "/.h", "/..h", "/", "/.", "/.." };
+	size_t len, at, m;
+	long checked = 0, unclean = 0;
+
+	for (len = 1; len <= 70; len++)
+		for (m = 0; m < sizeof marks / sizeof *marks; m++)
+			for (at = 0; at + strlen(marks[m]) <= len; at++) {
+				char *dir = malloc(len + 1), *abs;
+				size_t i, want;
+
+				ck_assert_ptr_nonnull(dir);
+				for (i = 0; i < len; i++)
+					dir[i] = i % 5 == 0 ? '/' : (char)('a' + i % 26);
+				memcpy(dir + at, marks[m], strlen(marks[m]));
+				dir[0] = '/';
+				dir[len] = '\0';
+				ck_assert_ptr_nonnull(abs = tfp_abspath(dir));
+				/* Two leading slashes stay as they are (POSIX leaves
+				 * their meaning to the system), but are taken for
+				 * unclean: abspath() is then asked, which keeps them. */
+				want = strcmp(abs, dir) == 0 && strncmp(dir, "//", 2) ? len : 0;
+				ck_assert_msg(tfp_clean_abs_len(dir) == want, "\"%s\": %zu, not %zu",
+				              dir, tfp_clean_abs_len(dir), want);
+				checked++;
+				unclean += !want;
+				free(abs);
+				free(dir);
+			}
+	/* Both answers were met, many times. */
+	ck_assert_int_gt(unclean, 1000);
+	ck_assert_int_gt(checked - unclean, 1000);
+}
+END_TEST
+
 static int same_name(char *out)
 {
 	memcpy(out, "aaaaaaaa", TEMPFILE_NAME_LEN);
@@ -796,6 +836,7 @@ static Suite *tempdir_suite(void)
 	tcase_add_test(tc, test_candidate_empty_skipped);
 	tcase_add_test(tc, test_cwd_gone);
 	tcase_add_test(tc, test_long_cwd);
+	tcase_add_test(tc, test_clean_len_every_place);
 	tcase_add_test(tc, test_probe_names_taken);
 	tcase_add_test(tc, test_probe_without_names);
 	tcase_add_test(tc, test_default_is_tmpdir);
