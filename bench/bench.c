@@ -11,7 +11,7 @@
 #include "bench.h"
 
 #define BENCH_ROUNDS 15
-#define MAX_ROUNDS 31
+#define MAX_ROUNDS 201
 #define QUICK_ROUNDS 3
 #define QUICK_BATCH 16
 /* A batch of the floor lasts about this long: far above the clock's
@@ -107,10 +107,20 @@ static int time_rounds(const struct bench_table *tb, long n, int rounds,
 	return 0;
 }
 
+/* The rounds of a table of the default: BENCH_ROUNDS from the
+ * environment (3 to MAX_ROUNDS) where set, for a longer, steadier run. */
+static int default_rounds(void)
+{
+	const char *e = getenv("BENCH_ROUNDS");
+	long r = e ? strtol(e, NULL, 10) : 0;
+
+	return r >= 3 && r <= MAX_ROUNDS ? (int)r : BENCH_ROUNDS;
+}
+
 static int compare(struct bench_table *tb)
 {
 	static double t[MAX_CASES][MAX_ROUNDS], ratio[MAX_ROUNDS];
-	int rounds = bench_quick ? QUICK_ROUNDS : tb->rounds ? tb->rounds : BENCH_ROUNDS, r;
+	int rounds = bench_quick ? QUICK_ROUNDS : tb->rounds ? tb->rounds : default_rounds(), r;
 	long n = bench_quick || tb->max_batch == 1
 	                 ? (tb->max_batch < QUICK_BATCH ? tb->max_batch : QUICK_BATCH)
 	                 : size_batch(&tb->cases[0], tb->max_batch);

@@ -33,7 +33,7 @@ struct bench_table {
 	const struct bench_case *cases;
 	size_t ncases;
 	long max_batch;
-	int rounds;     /* 0: the default (15) */
+	int rounds;     /* 0: the default (15, or $BENCH_ROUNDS) */
 	/* Operations bench/syscalls.sh and bench/instructions.sh count: 0 is
 	 * 1000; -1 none; below -1, -count and under callgrind only (what
 	 * strace would take minutes to set up: a registry of 100,000). */

@@ -54,6 +54,21 @@ static int prep_templates(long n)
 	return fs_copies(made, tmpl, n);
 }
 
+/* The floor's names as absolute paths, in made[]: a path-based create
+ * walks the path as well. */
+static int prep_paths(long n)
+{
+	long i;
+
+	fs_fresh_names(ready, n);
+	for (i = 0; i < n; i++) {
+		if (!(made[i] = malloc(strlen(dir) + sizeof ready[i] + 1)))
+			return -1;
+		sprintf(made[i], "%s/%s", dir, ready[i]);
+	}
+	return 0;
+}
+
 static int remove_ready(long n, int flags)
 {
 	long i;
@@ -89,12 +104,14 @@ static int done_ready_dir(long n) { return remove_ready(n, AT_REMOVEDIR); }
 static int done_made_file(long n) { return remove_made(n, 0); }
 static int done_made_dir(long n) { return remove_made(n, AT_REMOVEDIR); }
 
-static int run_floor_file(long n)
+/* n creates of one row, each closed at once: create(i) makes the i-th
+ * (its name or path in made[i] where it reports one). */
+static int create_close(long n, int (*create)(long i))
 {
 	long i;
 
 	for (i = 0; i < n; i++) {
-		int fd = openat(dir_fd, ready[i], FLOOR_FLAGS, 0600);
+		int fd = create(i);
 
 		if (fd < 0)
 			return -1;
@@ -103,61 +120,37 @@ static int run_floor_file(long n)
 	return 0;
 }
 
-static int run_tempfile_mkstemp(long n)
+static int floor_file(long i) { return openat(dir_fd, ready[i], FLOOR_FLAGS, 0600); }
+static int floor_path(long i) { return openat(AT_FDCWD, made[i], FLOOR_FLAGS, 0600); }
+static int mkstemp_in_dir(long i) { return tempfile_mkstemp(NULL, NULL, dir, 0, &made[i]); }
+/* In the default directory: $TMPDIR, which is dir. */
+static int mkstemp_default(long i) { return tempfile_mkstemp(NULL, NULL, NULL, 0, &made[i]); }
+static int mkstempat_named(long i) { return tempfile_mkstempat(dir_fd, NULL, NULL, 0, &made[i]); }
+static int mkstempat_noname(long i)
 {
-	long i;
+	(void)i;
+	return tempfile_mkstempat(dir_fd, NULL, NULL, 0, NULL);
+}
+static int glibc_mkostemp(long i) { return mkostemp(made[i], O_CLOEXEC); }
 
-	for (i = 0; i < n; i++) {
-		int fd = tempfile_mkstemp(NULL, NULL, dir, 0, &made[i]);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
+/* What a program pays to hold the path afterwards, as tempfile_mkstemp()
+ * gives it: a template of its own, here a strdup() of one made ready.
+ * Out of line, for its instructions to be counted by name. */
+static __attribute__((noinline)) int dup_and_mkostemp(long i)
+{
+	if (!(made[i] = strdup(tmpl)))
+		return -1;
+	return mkostemp(made[i], O_CLOEXEC);
 }
 
-static int run_tempfile_mkstempat(long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		int fd = tempfile_mkstempat(dir_fd, NULL, NULL, 0, &made[i]);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
-
-static int run_tempfile_mkstempat_noname(long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		int fd = tempfile_mkstempat(dir_fd, NULL, NULL, 0, NULL);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
-
-static int run_mkostemp(long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		int fd = mkostemp(made[i], O_CLOEXEC);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
+static int run_floor_file(long n) { return create_close(n, floor_file); }
+static int run_floor_path(long n) { return create_close(n, floor_path); }
+static int run_tempfile_mkstemp(long n) { return create_close(n, mkstemp_in_dir); }
+static int run_tempfile_mkstemp_default(long n) { return create_close(n, mkstemp_default); }
+static int run_tempfile_mkstempat(long n) { return create_close(n, mkstempat_named); }
+static int run_tempfile_mkstempat_noname(long n) { return create_close(n, mkstempat_noname); }
+static int run_mkostemp(long n) { return create_close(n, glibc_mkostemp); }
+static int run_mkostemp_strdup(long n) { return create_close(n, dup_and_mkostemp); }
 
 static int run_floor_dir(long n)
 {
@@ -190,33 +183,10 @@ static int run_mkdtemp(long n)
 }
 
 #ifdef HAVE_GLIB
-static int run_g_mkstemp_full(long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		int fd = g_mkstemp_full(made[i], O_RDWR | O_CLOEXEC, 0600);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
-
-static int run_g_file_open_tmp(long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		int fd = g_file_open_tmp(NULL, &made[i], NULL);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
+static int glib_mkstemp_full(long i) { return g_mkstemp_full(made[i], O_RDWR | O_CLOEXEC, 0600); }
+static int glib_file_open_tmp(long i) { return g_file_open_tmp(NULL, &made[i], NULL); }
+static int run_g_mkstemp_full(long n) { return create_close(n, glib_mkstemp_full); }
+static int run_g_file_open_tmp(long n) { return create_close(n, glib_file_open_tmp); }
 
 static int run_g_dir_make_tmp(long n)
 {
@@ -259,14 +229,20 @@ static int run_python(long n)
 static const struct bench_case files[] = {
 	{ "openat", "floor: openat(ready name)+close", "openat",
 	  prep_names, run_floor_file, done_ready_file },
+	{ "openat_path", "openat(ready absolute path)+close", "openat",
+	  prep_paths, run_floor_path, done_made_file },
 	{ "tempfile_mkstemp", "tempfile_mkstemp+close", "tempfile_mkstemp",
 	  NULL, run_tempfile_mkstemp, done_made_file },
+	{ "tempfile_mkstemp_default", "tempfile_mkstemp(dir NULL: $TMPDIR)+close",
+	  "tempfile_mkstemp", NULL, run_tempfile_mkstemp_default, done_made_file },
 	{ "tempfile_mkstempat", "tempfile_mkstempat+close", "tempfile_mkstempat",
 	  NULL, run_tempfile_mkstempat, done_made_file },
 	{ "tempfile_mkstempat_noname", "tempfile_mkstempat(name NULL)+close",
 	  "tempfile_mkstempat", NULL, run_tempfile_mkstempat_noname, remove_all },
 	{ "mkostemp", "glibc mkostemp(O_CLOEXEC)+close", "mkostemp",
 	  prep_templates, run_mkostemp, done_made_file },
+	{ "mkostemp_strdup", "glibc strdup(template)+mkostemp+close", "dup_and_mkostemp",
+	  NULL, run_mkostemp_strdup, done_made_file },
 	GLIB_ROW("g_mkstemp_full", "GLib g_mkstemp_full+close", "g_mkstemp_full",
 	         prep_templates, run_g_mkstemp_full, done_made_file),
 	GLIB_ROW("g_file_open_tmp", "GLib g_file_open_tmp+close", "g_file_open_tmp",

@@ -17,6 +17,8 @@ int tfp_dirents_open(struct tfp_dirents *it, int dirfd, off_t start)
 	it->at = it->next = start;
 	it->buf = it->u.buf;
 	it->size = sizeof it->u.buf;
+	it->next_buf = NULL;
+	it->next_size = 0;
 	it->batches = 0;
 	/* Every pass starts where it is told, whoever read dirfd before. */
 	return lseek(dirfd, start, SEEK_SET) < 0 ? -1 : 0;
@@ -27,7 +29,16 @@ int tfp_dirents_next(struct tfp_dirents *it, const char **name, int *maybe_dir)
 	const struct dirent64 *e;
 
 	if (it->pos >= it->len) {
-		ssize_t n = getdents64(it->fd, (void *)it->buf, it->size);
+		ssize_t n;
+
+		/* The entries of the batch before are all read: a buffer given
+		 * meanwhile can take over. */
+		if (it->next_buf) {
+			it->buf = it->next_buf;
+			it->size = it->next_size;
+			it->next_buf = NULL;
+		}
+		n = getdents64(it->fd, (void *)it->buf, it->size);
 
 		it->batches++;
 		if (n <= 0)
@@ -58,8 +69,8 @@ void tfp_dirents_close(struct tfp_dirents *it)
 
 void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size)
 {
-	it->buf = buf;
-	it->size = size;
+	it->next_buf = buf;
+	it->next_size = size;
 }
 
 unsigned tfp_dirents_batches(const struct tfp_dirents *it)

@@ -295,6 +295,8 @@ struct tfp_dirents {
 	off_t at, next;         /* where the last entry starts, and the next */
 	char *buf;              /* u.buf, or what tfp_dirents_use() gave */
 	size_t size;
+	char *next_buf;         /* tfp_dirents_use()'s, from the next batch */
+	size_t next_size;
 	unsigned batches;       /* read so far in this pass */
 	union {
 		char buf[1024];
@@ -321,11 +323,12 @@ off_t tfp_dirents_tell(const struct tfp_dirents *it);
 /* Ends a pass started by a successful tfp_dirents_open(). */
 void tfp_dirents_close(struct tfp_dirents *it);
 
-/* Right after tfp_dirents_open(): read the batches into buf, size bytes,
- * aligned for any type, rather than the iterator's own small one (which
- * keeps a walk from a signal handler within a small stack).  And how many
- * batches the pass read, the last (empty) one at the end included.  The readdir backend has its own buffer: there the first
- * does nothing and the second says 0. */
+/* From the next batch on (right after tfp_dirents_open(): all of them),
+ * read the batches into buf, size bytes, aligned for any type, rather than
+ * the iterator's own small one (which keeps a walk from a signal handler
+ * within a small stack).  And how many batches the pass read, the last
+ * (empty) one at the end included.  The readdir backend has its own
+ * buffer: there the first does nothing and the second says 0. */
 void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size);
 unsigned tfp_dirents_batches(const struct tfp_dirents *it);
 

@@ -181,13 +181,14 @@ struct walk {
 	uid_t euid;
 	unsigned restarts;
 	char *batch;             /* BATCH bytes mapped, or NULL: see scan_from() */
+	int no_batch;            /* the mapping failed: small batches it is */
 	int whole;               /* the last scan read all the directory at once */
 	int stable;              /* tfp_positions_stable() of the tree */
 	int err;
 };
 
-/* What a directory of many entries is read in, once one has needed more
- * than one small batch: as much as glibc's readdir() reads at once. */
+/* What a directory of many entries is read in, once it has needed more
+ * than two small batches: as much as glibc's readdir() reads at once. */
 #define BATCH 32768
 
 /* What became of one entry. */
@@ -313,6 +314,18 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 	if (w->batch)
 		tfp_dirents_use(&it, w->batch, BATCH);
 	while ((r = tfp_dirents_next(&it, &name, &maybe_dir)) > 0) {
+		/* A large directory: the batches after the first few are
+		 * read larger, in memory mapped (mmap() is a plain system
+		 * call: not on POSIX's list of async-signal-safe functions,
+		 * but safe in practice on glibc and musl, as levels.c relies
+		 * on too; malloc() is not).  The iterator's own batch keeps
+		 * the stack small.  Without the mapping, small batches. */
+		if (!w->batch && !w->no_batch && tfp_dirents_batches(&it) > 2) {
+			if ((w->batch = tfp_map_anon(BATCH)) != NULL)
+				tfp_dirents_use(&it, w->batch, BATCH);
+			else
+				w->no_batch = 1;
+		}
 		if (is_dot_or_dotdot(name))
 			continue;
 		if (skip) {
@@ -337,13 +350,6 @@ static int scan_from(struct walk *w, off_t start, unsigned long skip, int check)
 	/* ENOENT: the directory itself was removed meanwhile; nothing left. */
 	if (r < 0 && errno != ENOENT)
 		fail(&w->err);
-	/* A large directory: the next passes read larger batches, in memory
-	 * mapped (mmap() is a plain system call: not on POSIX's list of
-	 * async-signal-safe functions, but safe in practice on glibc and musl,
-	 * as levels.c relies on too; malloc() is not).  The iterator's own
-	 * batch keeps the stack small.  Without the mapping, small batches. */
-	if (!w->batch && tfp_dirents_batches(&it) > 2)
-		w->batch = tfp_map_anon(BATCH);
 	/* One batch and then the end, where positions stay put as entries
 	 * go: the batch held all the directory held (a local file system
 	 * lists under the directory's lock).  What was made there since, the
