@@ -6,6 +6,13 @@
 # Usage: callgrind_hot.sh PROGRAM DIR [N [CASE...]]
 set -eu
 prog=$1 dir=$2 n=${3:-2000}
+# valgrind would count the shell of libtool's wrapper script, not the
+# program: every figure 0.
+if [ "$(head -c 2 "$prog")" = "#!" ]; then
+	echo "$prog is a script (libtool's wrapper?): run this through" \
+		"libtool --mode=execute, as make bench-callgrind does" >&2
+	exit 2
+fi
 shift 2
 [ $# -gt 0 ] && shift
 cases=${*:-"floor_file mkostemp tempfile_mkstemp tempfile_mkstemp_nopath batch_mkostemp batch_tempfile_mkstemp floor_dir mkdtemp tempfile_mkdtemp batch_mkdtemp batch_tempfile_mkdtemp dir_floor dir_new_close names_floor names_next"}
