@@ -79,10 +79,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+/* The median of v[0..n), v left as it is: the rounds' times stay paired
+ * with the floor's of the same round. */
+static double median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	static double s[MAX_ROUNDS];
+
+	memcpy(s, v, (size_t)n * sizeof *v);
+	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /* Times the rounds of tb into t[case][round]; rows that cannot run are
@@ -120,6 +125,7 @@ static int default_rounds(void)
 static int compare(struct bench_table *tb)
 {
 	static double t[MAX_CASES][MAX_ROUNDS], ratio[MAX_ROUNDS];
+	double lo, hi;
 	int rounds = bench_quick ? QUICK_ROUNDS : tb->rounds ? tb->rounds : default_rounds(), r;
 	long n = bench_quick || tb->max_batch == 1
 	                 ? (tb->max_batch < QUICK_BATCH ? tb->max_batch : QUICK_BATCH)
@@ -138,12 +144,16 @@ static int compare(struct bench_table *tb)
 			tb->ratio[i] = tb->ns[i] = 0;
 			continue;
 		}
-		for (r = 0; r < rounds; r++)
+		lo = hi = t[i][0] / t[0][0];
+		for (r = 0; r < rounds; r++) {
 			ratio[r] = t[i][r] / t[0][r];
+			lo = ratio[r] < lo ? ratio[r] : lo;
+			hi = ratio[r] > hi ? ratio[r] : hi;
+		}
 		tb->ratio[i] = median(ratio, rounds);
 		tb->ns[i] = median(t[i], rounds);
 		printf("  %-50s %6.3fx (%5.3f-%5.3f) %11.1f\n", tb->cases[i].label, tb->ratio[i],
-		       ratio[0], ratio[rounds - 1], tb->ns[i]);
+		       lo, hi, tb->ns[i]);
 	}
 	fflush(stdout);
 	return 0;

@@ -62,8 +62,11 @@ static int prep_paths(long n)
 
 	fs_fresh_names(ready, n);
 	for (i = 0; i < n; i++) {
-		if (!(made[i] = malloc(strlen(dir) + sizeof ready[i] + 1)))
+		if (!(made[i] = malloc(strlen(dir) + sizeof ready[i] + 1))) {
+			while (i > 0)
+				free(made[--i]);
 			return -1;
+		}
 		sprintf(made[i], "%s/%s", dir, ready[i]);
 	}
 	return 0;

@@ -8,6 +8,7 @@ set -eu
 prog=$1 dir=$2 n=${3:-2000}
 # valgrind would count the shell of libtool's wrapper script, not the
 # program: every figure 0.
+[ -f "$prog" ] || { echo "$prog: no such program" >&2; exit 2; }
 if [ "$(head -c 2 "$prog")" = "#!" ]; then
 	echo "$prog is a script (libtool's wrapper?): run this through" \
 		"libtool --mode=execute, as make bench-callgrind does" >&2
