@@ -24,6 +24,15 @@
 # define NAME_MAX 255
 #endif
 
+/* A function of a hot path, inlined into each caller.  Not in coverage
+ * builds (-DTFP_COVERAGE): gcov would count the branches of every inlined
+ * copy apart, most of them unreachable from the caller they are in. */
+#ifdef TFP_COVERAGE
+# define TFP_HOT_INLINE static
+#else
+# define TFP_HOT_INLINE static inline __attribute__((always_inline))
+#endif
+
 /* open(2) flags configure may not have found are 0, so that code can use
  * them unconditionally and test for the fallback with a plain `if`. */
 #if HAVE_DECL_O_CLOEXEC

@@ -81,7 +81,7 @@ static int absolute_dir(const char **dir, size_t *dlen, char **absdir)
 /* The directory part into *dir: dir, else the default (use_default_dir),
  * else none (NULL); made absolute where it is not, into *absdir (to be
  * freed).  Its length in *dlen.  0, or -1 with errno. */
-static inline __attribute__((always_inline)) int
+TFP_HOT_INLINE int
 dir_part(const char **dir, int use_default_dir, size_t *dlen, char **absdir)
 {
 	*absdir = NULL;
@@ -111,7 +111,7 @@ static inline char *put_affix(char *dst, const char *src)
  * no allocation but its own (none when it fits in space) where dir is
  * already clean, as the default directory is known to be.  Inlined in
  * its callers. */
-static inline __attribute__((always_inline)) int
+TFP_HOT_INLINE int
 template_in(struct tfp_template *t, char *space, size_t size, const char *suffix,
             const char *prefix, const char *dir, int use_default_dir)
 {
@@ -161,8 +161,8 @@ int tfp_template_init(struct tfp_template *t, const char *suffix,
 
 /* The hot path of tempfile_mkstemp(): no allocation and no system call here
  * besides what create makes; a name usually costs none (namegen.c). */
-static inline __attribute__((always_inline)) int unique(int dirfd, struct tfp_template *t,
-                         int (*create)(int dirfd, const char *path, void *arg), void *arg)
+TFP_HOT_INLINE int unique(int dirfd, struct tfp_template *t,
+                          int (*create)(int dirfd, const char *path, void *arg), void *arg)
 {
 	long i;
 
@@ -193,7 +193,7 @@ int tfp_unique(int dirfd, struct tfp_template *t,
 #define PATH_SPACE 256
 
 /* Inlined in each public function below, where create is known. */
-static inline __attribute__((always_inline)) int
+TFP_HOT_INLINE int
 entry(int dirfd, const char *suffix, const char *prefix, const char *dir, int path_api,
       int (*create)(int dirfd, const char *path, void *arg), void *arg, char **out)
 {
@@ -260,7 +260,7 @@ static __attribute__((noinline)) int settle_created(int dirfd, const char *path,
 }
 
 /* Inlined where tfp_unique() is, and behind tfp_create_file(). */
-static inline __attribute__((always_inline)) int file_at(int dirfd, const char *path, int flags)
+TFP_HOT_INLINE int file_at(int dirfd, const char *path, int flags)
 {
 	int fd = openat(dirfd, path, TFP_CREATE_FLAGS | flags, 0600);
 
