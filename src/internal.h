@@ -216,13 +216,7 @@ int tfp_check_name(const char *suffix, const char *prefix);
 int tfp_template_init(struct tfp_template *t, const char *suffix,
                       const char *prefix, const char *dir, int use_default_dir);
 
-/* Tries random names in t until create(dirfd, t->buf, arg) returns >= 0
- * (returned) or fails with anything but EEXIST and EADDRINUSE; after
- * TEMPFILE_TMP_MAX names, EEXIST. */
-int tfp_unique(int dirfd, struct tfp_template *t,
-               int (*create)(int dirfd, const char *path, void *arg), void *arg);
-
-/* tfp_template_init() + tfp_unique(): an entry prefix NAME suffix in dir
+/* tfp_template_init() and the name loop: an entry prefix NAME suffix in dir
  * (path_api: *out gets its absolute path, dir NULL the default) or in
  * dirfd (*out gets its name; dir unused).  out may be NULL. */
 int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
@@ -230,7 +224,9 @@ int tfp_unique_entry(int dirfd, const char *suffix, const char *prefix,
                      int (*create)(int dirfd, const char *path, void *arg),
                      void *arg, char **out);
 
-/* tfp_unique() with a create function that takes an int. */
+/* Tries random names in t until create(dirfd, t->buf, arg) returns >= 0
+ * (returned) or fails with anything but EEXIST and EADDRINUSE; after
+ * TEMPFILE_TMP_MAX names, EEXIST. */
 int tfp_create_unique(int dirfd, struct tfp_template *t,
                       int (*create)(int dirfd, const char *path, int arg), int arg);
 

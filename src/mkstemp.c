@@ -6,7 +6,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,12 +181,6 @@ TFP_HOT_INLINE int unique(int dirfd, struct tfp_template *t,
 	return -1;
 }
 
-int tfp_unique(int dirfd, struct tfp_template *t,
-               int (*create)(int dirfd, const char *path, void *arg), void *arg)
-{
-	return unique(dirfd, t, create, arg);
-}
-
 /* Room on the stack for the paths of callers that want no copy: most
  * paths fit, and a longer one costs a malloc() as every path did once. */
 #define PATH_SPACE 256
@@ -241,7 +234,7 @@ int tfp_create_unique(int dirfd, struct tfp_template *t,
 {
 	struct int_create c = { create, arg };
 
-	return tfp_unique(dirfd, t, call_int_create, &c);
+	return unique(dirfd, t, call_int_create, &c);
 }
 
 /* A new file's descriptor made to conform to the contract (tfp_fd_settle()),
@@ -259,7 +252,7 @@ static __attribute__((noinline)) int settle_created(int dirfd, const char *path,
 	return fd;
 }
 
-/* Inlined where tfp_unique() is, and behind tfp_create_file(). */
+/* Inlined where unique() is, and behind tfp_create_file(). */
 TFP_HOT_INLINE int file_at(int dirfd, const char *path, int flags)
 {
 	int fd = openat(dirfd, path, TFP_CREATE_FLAGS | flags, 0600);
@@ -281,7 +274,7 @@ int tfp_create_dir(int dirfd, const char *path, int unused)
 	return mkdirat(dirfd, path, 0700);
 }
 
-/* What tfp_unique() calls for the functions below: flags points at the
+/* What unique() calls for the functions below: flags points at the
  * int of open(2) flags. */
 static int create_file(int dirfd, const char *path, void *flags)
 {
