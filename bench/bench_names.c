@@ -12,8 +12,8 @@
  *
  * System calls per name are counted by bench/run.sh from outside (strace),
  * instructions per name under callgrind.  Expected for the library: 6
- * random bytes a name, 1 getrandom() per 64 names at first and per 340
- * once a thread has used a few buffers (src/namegen.c).
+ * random bytes a name, a getrandom() for the first 64 names and then one
+ * per 512 buffers of 378 names of ChaCha20 keystream (src/namegen.c).
  *
  * Usage: bench_names [-q] [CASE N]
  */

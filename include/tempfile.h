@@ -90,7 +90,8 @@ TEMPFILE_API const char *tempfile_version(void);
 
 /* A new sequence of random names.  Each name is TEMPFILE_NAME_LEN characters
  * from [a-z0-9_], unbiased, from the operating system's cryptographic
- * generator; a child process after fork() never repeats its parent's names.
+ * generator (its bytes keying ChaCha20 in user space, as arc4random does);
+ * a child process, however made, never repeats its parent's names.
  * Returns NULL with errno ENOMEM on failure.  Free with tempfile_names_free(). */
 TEMPFILE_API tempfile_names *tempfile_names_new(void);
 

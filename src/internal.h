@@ -97,12 +97,24 @@
 /* The largest off_t (POSIX gives no OFF_MAX). */
 #define TFP_OFF_MAX ((off_t)(((uintmax_t)1 << (sizeof(off_t) * CHAR_BIT - 1)) - 1))
 
-/* ---- random.c and the random_*.c backends ---- */
+/* ---- the random_*.c backends and urandom.c ---- */
 
 /* Fills buf with n bytes from the OS's cryptographic generator. */
 int tfp_random_bytes(void *buf, size_t n);
 /* The same from /dev/urandom; every backend's fallback. */
 int tfp_urandom_bytes(void *buf, size_t n);
+
+/* ---- chacha.c: ChaCha20's keystream, for the names ---- */
+
+#define TFP_CHACHA_KEY 32
+#define TFP_CHACHA_FOUR 256 /* bytes in four blocks */
+
+/* n bytes (a multiple of TFP_CHACHA_FOUR) of the keystream of key with
+ * nonce 0, the block counter from 0, into out, which may overlap key. */
+void tfp_chacha20(const unsigned char key[TFP_CHACHA_KEY], unsigned char *out, size_t n);
+/* The four blocks from the 16 words of the state in (RFC 8439 2.3; the
+ * counter, in[12], counting up by one a block) into out: for the tests. */
+void tfp_chacha20_four(const uint32_t in[16], unsigned char out[TFP_CHACHA_FOUR]);
 
 /* ---- procid.c: who this process is ---- */
 

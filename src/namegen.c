@@ -1,15 +1,21 @@
 /*
  * Random names: Python's _RandomNameSequence.
  *
- * Names come from the OS's cryptographic generator through a buffer, 6
- * bytes a name (the kernel's time goes by the byte), so a system call buys
- * 64 names at first and up to 340 once a thread has used a few buffers.
+ * Names come from a buffer of random bytes, 6 bytes a name.  A thread's
+ * first buffer, 64 names, comes from the OS's generator along with a key;
+ * the ones after it are ChaCha20's keystream for that key (chacha.c), 378
+ * names a buffer for no system call, where the kernel's bytes cost 11 ns a
+ * name.  The keystream's first 32 bytes are the next buffer's key and the
+ * key is used once ("fast key erasure", Bernstein 2017): what is in memory
+ * at any time cannot give the names drawn before it.  Every 512 buffers
+ * (about a megabyte) the key comes from the kernel again.
+ *
  * The shared sequence keeps one buffer per thread, so drawing from it
- * takes no lock.  A buffer remembers the
- * process token (procid.c) it was filled under; a child process, however it
- * was made, has another token and so throws away what it inherited instead
- * of repeating its parent's names.  That costs a call, two loads and a
- * compare a name, and no system call where the kernel has MADV_WIPEONFORK.
+ * takes no lock.  A buffer remembers the process token (procid.c) it was
+ * filled under; a child process, however it was made, has another token
+ * and so takes a new key from the kernel instead of repeating its parent's
+ * names.  That costs a call, two loads and a compare a name, and no system
+ * call where the kernel has MADV_WIPEONFORK.
  */
 #include "internal.h"
 
@@ -17,13 +23,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Names a fill buys: the first, and at most (a process that makes one
- * file pays for 64 names, a busy one a system call per 340). */
-#define FIRST_FILL 64
-#define MAX_FILL 340
 #define NAME_BYTES 6
+/* Names the kernel's bytes buy (a process that makes one file pays for
+ * 64), and a buffer of keystream: 36 blocks, the key and 378 names. */
+#define FIRST_FILL 64
+#define BLOCKS_BYTES (9 * TFP_CHACHA_FOUR)
+#define KEY TFP_CHACHA_KEY
 /* A name reads 8 bytes and uses 6: on a big-endian machine, the last 6. */
-#define POOL_SIZE (MAX_FILL * NAME_BYTES + 8 - NAME_BYTES)
+#define SLACK (8 - NAME_BYTES)
+#define MAX_FILL ((BLOCKS_BYTES - KEY - SLACK) / NAME_BYTES)
+#define RESEED 512
 #define NCHARS 37
 #define NPAIRS (NCHARS * NCHARS)
 /* A name is a number below 37^8 written in base 37, from 48 random bits
@@ -40,12 +49,12 @@
 #define NAME_SKIP ((UINT64_C(1) << NAME_BITS) % NAME_RANGE)
 _Static_assert(TEMPFILE_NAME_LEN == 8, "eight digits below 37^8");
 
-/* A buffer of random bytes, NAME_BYTES a name. */
+/* A buffer of random bytes, NAME_BYTES a name, after the key. */
 struct pool {
-	size_t pos, end;  /* names at buf[pos..end) not yet drawn */
+	size_t pos, end;  /* names at bytes[pos..end) not yet drawn */
 	uint64_t token;   /* never 0 once filled, so a zeroed pool is stale */
-	size_t fill;      /* names the next fill buys; 0: FIRST_FILL */
-	unsigned char buf[POOL_SIZE];
+	unsigned left;    /* keystream buffers until a key from the kernel */
+	unsigned char bytes[BLOCKS_BYTES]; /* the key, then the names */
 };
 
 struct tempfile_names {
@@ -78,24 +87,27 @@ static const char pairs[NPAIRS][2] = {
 };
 #undef ROW
 
-/* Out of line: draw()'s common path then saves no registers.  A pool
- * that another process filled (its token is another's) starts small
- * again, as a new one does. */
+/* Out of line: draw()'s common path then saves no registers. */
 static __attribute__((noinline)) int refill(struct pool *p, uint64_t token)
 {
-	size_t names;
-
 	if (!token)
 		return -1;
-	if (p->token != token)
-		p->fill = 0;
-	names = p->fill ? p->fill : FIRST_FILL;
 	p->pos = p->end = 0;
-	if (tfp_random_bytes(p->buf, names * NAME_BYTES + 8 - NAME_BYTES) < 0)
-		return -1;
-	p->end = names * NAME_BYTES;
+	if (p->token != token || !p->left) {
+		/* A new thread's, a new process's (its parent's key must not
+		 * go on in it), or the key has made RESEED buffers. */
+		if (tfp_random_bytes(p->bytes, KEY + FIRST_FILL * NAME_BYTES + SLACK) < 0)
+			return -1;
+		p->end = KEY + FIRST_FILL * NAME_BYTES;
+		p->left = RESEED;
+	} else {
+		/* The key is overwritten with the next one. */
+		tfp_chacha20(p->bytes, p->bytes, sizeof p->bytes);
+		p->end = KEY + MAX_FILL * NAME_BYTES;
+		p->left--;
+	}
+	p->pos = KEY;
 	p->token = token;
-	p->fill = names * 2 < MAX_FILL ? names * 2 : MAX_FILL;
 	return 0;
 }
 
@@ -124,7 +136,7 @@ static __attribute__((noinline)) int draw_more(struct pool *p, char *out, uint64
 		if ((p->token != token || p->pos == p->end) && refill(p, token) < 0)
 			return -1;
 		p->pos += NAME_BYTES;
-	} while (name_from(p->buf + p->pos - NAME_BYTES, out) < 0);
+	} while (name_from(p->bytes + p->pos - NAME_BYTES, out) < 0);
 	return 0;
 }
 
@@ -136,7 +148,7 @@ static inline int draw(struct pool *p, char *out)
 
 	if (p->token == token && p->pos != p->end) {
 		p->pos += NAME_BYTES;
-		if (name_from(p->buf + p->pos - NAME_BYTES, out) == 0)
+		if (name_from(p->bytes + p->pos - NAME_BYTES, out) == 0)
 			return 0;
 	}
 	return draw_more(p, out, token);

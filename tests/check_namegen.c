@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -282,6 +283,68 @@ START_TEST(test_random_sources)
 }
 END_TEST
 
+/* ---- ChaCha20 (src/chacha.c) ---- */
+
+static void from_hex(unsigned char *out, const char *hex, size_t n)
+{
+	size_t i;
+
+	ck_assert_uint_eq(strlen(hex), 2 * n);
+	for (i = 0; i < n; i++) {
+		unsigned v;
+
+		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
+}
+
+/* RFC 8439 2.3.2's state (key 00..1f, its nonce, block counter 1) and the
+ * four blocks from it: the first is the RFC's; all four as OpenSSL's
+ * "openssl enc -chacha20" gives them. */
+static const char rfc_four[] =
+	"10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e"
+	"d2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e"
+	"0a88837739d7bf4ef8ccacb0ea2bb9d69d56c394aa351dfda5bf459f0a2e9fe8"
+	"e721f89255f9c486bf21679c683d4f9c5cf2fa27865526005b06ca374c86af3b"
+	"dcbfbdcb83be65862ed5c20eae5a43241d6a92da6dca9a156be25297f51c2718"
+	"8a861e93cc3aeb129a76598baccd27453ac6941b4b4e1e5153a9fee95d1ba00e"
+	"69d09f0d336478ca9068335ae2b3090905fb0fe5d45115371d126e5ba85e9924"
+	"32729aa7d77ddc5e3cc689d8445c1ab754a7409ee8befc2bdd3868d27f6e1ad8";
+
+START_TEST(test_chacha_rfc8439)
+{
+	uint32_t in[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
+	                    0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c,
+	                    0x13121110, 0x17161514, 0x1b1a1918, 0x1f1e1d1c,
+	                    0x00000001, 0x09000000, 0x4a000000, 0x00000000 };
+	unsigned char want[TFP_CHACHA_FOUR], got[TFP_CHACHA_FOUR];
+
+	from_hex(want, rfc_four, sizeof want);
+	tfp_chacha20_four(in, got);
+	ck_assert_mem_eq(got, want, sizeof want);
+}
+END_TEST
+
+/* The keystream of key 00..1f with nonce and counter 0, made where the key
+ * was: its first block, and the last of 512 bytes (the counter carried
+ * from one four to the next), as OpenSSL gives them. */
+START_TEST(test_chacha_in_place)
+{
+	unsigned char buf[2 * TFP_CHACHA_FOUR], want[64];
+	int i;
+
+	for (i = 0; i < TFP_CHACHA_KEY; i++)
+		buf[i] = (unsigned char)i;
+	tfp_chacha20(buf, buf, sizeof buf);
+	from_hex(want, "39fd2b7dd9c5196a8dbd0377b8dc4a498a35d86fbcde6accb2cc7d4cd8ea2492"
+	               "2b23cce7a26023ab3f0eef693ac87f64258235eab1f7a32dc22762a0485b410c", 64);
+	ck_assert_mem_eq(buf, want, 64);
+	from_hex(want, "185838beabf85b1605467c46149350e877815eefc73f7d9b3d94b198d7fef9c9"
+	               "17cd76043d85feff6cfc7272f1e6dfb201def102acf0175b4fe41f026a6d9cf2", 64);
+	ck_assert_mem_eq(buf + sizeof buf - 64, want, 64);
+}
+END_TEST
+
 /* ---- Random sources that fail ---- */
 
 /* configure prefers getrandom(2) where it has it (configure.ac). */
@@ -352,7 +415,38 @@ START_TEST(test_getrandom_refused)
 	ck_assert_int_eq(tu_run(getrandom_refused, &token_first, 0), 0);
 }
 END_TEST
+/* After the kernel's first buffer, names cost no system call until the key
+ * has made RESEED buffers (src/namegen.c: 64 names, then 512 of 378): with
+ * getrandom(2) refused, a sequence goes on that long and then fails. */
+enum { FIRST_NAMES = 64, RESEED_NAMES = 512 * 378 };
+
+static int names_until_reseed(void *unused)
+{
+	tempfile_names *own = tempfile_names_new();
+	char name[NAME_SIZE];
+	long n = 1;
+
+	(void)unused;
+	REQ(own && tfp_process_token() != 0);
+	REQ(tempfile_names_next(own, name, sizeof name) == 0);
+	REQ(tu_deny_syscall(SYS_getrandom, EPERM) == 0);
+	errno = 0;
+	while (n <= FIRST_NAMES + RESEED_NAMES && tempfile_names_next(own, name, sizeof name) == 0)
+		n++;
+	REQ(errno == EPERM);
+	/* One name in 590 is skipped (namegen.c): 0.5% is 20 sd. */
+	REQ(n > (FIRST_NAMES + RESEED_NAMES) * 995L / 1000);
+	tempfile_names_free(own);
+	return 0;
+}
+
+START_TEST(test_names_until_reseed)
+{
+	ck_assert_int_eq(tu_run(names_until_reseed, NULL, 0), 0);
+}
+END_TEST
 #endif
+
 
 /* What /dev/urandom is made to be in a private mount namespace, and the
  * errno that reading it must give then. */
@@ -420,9 +514,12 @@ static Suite *namegen_suite(void)
 	tcase_add_loop_test(tc, test_fork_diverges, 0, 2 * TU_N_WAYS);
 	tcase_add_test(tc, test_threads_share_sequence);
 	tcase_add_loop_test(tc, test_random_sources, 0, 2);
+	tcase_add_test(tc, test_chacha_rfc8439);
+	tcase_add_test(tc, test_chacha_in_place);
 #if defined(HAVE_GETRANDOM) && defined(HAVE_SYS_RANDOM_H)
 	tcase_add_test(tc, test_getrandom_missing);
 	tcase_add_loop_test(tc, test_getrandom_refused, 0, 2);
+	tcase_add_test(tc, test_names_until_reseed);
 #endif
 	tcase_add_loop_test(tc, test_urandom_unusable, 0,
 	                    (int)(sizeof bad_urandom / sizeof *bad_urandom));
