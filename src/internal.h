@@ -104,7 +104,7 @@ int tfp_random_bytes(void *buf, size_t n);
 /* The same from /dev/urandom; every backend's fallback. */
 int tfp_urandom_bytes(void *buf, size_t n);
 
-/* ---- chacha.c: ChaCha20's keystream, for the names ---- */
+/* ---- chacha.c and chacha_*.c: ChaCha20's keystream, for the names ---- */
 
 #define TFP_CHACHA_KEY 32
 #define TFP_CHACHA_FOUR 256 /* bytes in four blocks */
@@ -112,9 +112,38 @@ int tfp_urandom_bytes(void *buf, size_t n);
 /* n bytes (a multiple of TFP_CHACHA_FOUR) of the keystream of key with
  * nonce 0, the block counter from 0, into out, which may overlap key. */
 void tfp_chacha20(const unsigned char key[TFP_CHACHA_KEY], unsigned char *out, size_t n);
-/* The four blocks from the 16 words of the state in (RFC 8439 2.3; the
- * counter, in[12], counting up by one a block) into out: for the tests. */
+/* The backend (chacha_vector.c or chacha_scalar.c): the four blocks from
+ * the 16 words of the state in (RFC 8439 2.3; the counter, in[12],
+ * counting up by one a block) into out. */
 void tfp_chacha20_four(const uint32_t in[16], unsigned char out[TFP_CHACHA_FOUR]);
+/* Zeroes n bytes at p, even where they are never read again. */
+void tfp_chacha20_wipe(void *p, size_t n);
+
+/* The rounds, on words or on vectors of words alike. */
+#define TFP_ROTL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+#define TFP_CHACHA_QR(a, b, c, d) \
+	((a) += (b), (d) ^= (a), (d) = TFP_ROTL32(d, 16), \
+	 (c) += (d), (b) ^= (c), (b) = TFP_ROTL32(b, 12), \
+	 (a) += (b), (d) ^= (a), (d) = TFP_ROTL32(d, 8), \
+	 (c) += (d), (b) ^= (c), (b) = TFP_ROTL32(b, 7))
+#define TFP_CHACHA_DOUBLE_ROUND(x) \
+	(TFP_CHACHA_QR(x[0], x[4], x[8], x[12]), TFP_CHACHA_QR(x[1], x[5], x[9], x[13]), \
+	 TFP_CHACHA_QR(x[2], x[6], x[10], x[14]), TFP_CHACHA_QR(x[3], x[7], x[11], x[15]), \
+	 TFP_CHACHA_QR(x[0], x[5], x[10], x[15]), TFP_CHACHA_QR(x[1], x[6], x[11], x[12]), \
+	 TFP_CHACHA_QR(x[2], x[7], x[8], x[13]), TFP_CHACHA_QR(x[3], x[4], x[9], x[14]))
+
+static inline uint32_t tfp_get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void tfp_put_le32(unsigned char *p, uint32_t w)
+{
+	p[0] = (unsigned char)w;
+	p[1] = (unsigned char)(w >> 8);
+	p[2] = (unsigned char)(w >> 16);
+	p[3] = (unsigned char)(w >> 24);
+}
 
 /* ---- procid.c: who this process is ---- */
 

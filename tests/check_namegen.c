@@ -415,10 +415,11 @@ START_TEST(test_getrandom_refused)
 	ck_assert_int_eq(tu_run(getrandom_refused, &token_first, 0), 0);
 }
 END_TEST
+
 /* After the kernel's first buffer, names cost no system call until the key
- * has made RESEED buffers (src/namegen.c: 64 names, then 512 of 378): with
+ * has made RESEED buffers (src/namegen.c: 64 names, then 16 of 378): with
  * getrandom(2) refused, a sequence goes on that long and then fails. */
-enum { FIRST_NAMES = 64, RESEED_NAMES = 512 * 378 };
+enum { FIRST_NAMES = 64, RESEED_NAMES = 16 * 378 };
 
 static int names_until_reseed(void *unused)
 {
@@ -434,7 +435,7 @@ static int names_until_reseed(void *unused)
 	while (n <= FIRST_NAMES + RESEED_NAMES && tempfile_names_next(own, name, sizeof name) == 0)
 		n++;
 	REQ(errno == EPERM);
-	/* One name in 590 is skipped (namegen.c): 0.5% is 20 sd. */
+	/* One name in 590 is skipped (namegen.c): 0.5% is 9 sd. */
 	REQ(n > (FIRST_NAMES + RESEED_NAMES) * 995L / 1000);
 	tempfile_names_free(own);
 	return 0;
@@ -446,7 +447,6 @@ START_TEST(test_names_until_reseed)
 }
 END_TEST
 #endif
-
 
 /* What /dev/urandom is made to be in a private mount namespace, and the
  * errno that reading it must give then. */
