@@ -3,9 +3,6 @@
  * async-signal-safe: plain system calls, no allocation. */
 #include "internal.h"
 
-#if defined HAVE_FSTATFS && defined HAVE_SYS_VFS_H
-# include <sys/vfs.h>
-#endif
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -140,30 +137,6 @@ int tfp_dir_id_of(int fd, struct tfp_dir_id *id)
 	struct stat st;
 
 	return id_and_stat(fd, id, &st);
-}
-
-/* The file systems known to keep a directory's positions (d_off) where
- * they are while entries go: ext2/3/4, XFS, Btrfs, tmpfs (within one open
- * file, at any version).  NFS, FUSE and CIFS may number entries by count:
- * removing the first batch's then moves the rest before the next read. */
-int tfp_positions_stable(int fd)
-{
-#if defined HAVE_FSTATFS && defined HAVE_SYS_VFS_H
-	struct statfs sf;
-
-	if (fstatfs(fd, &sf) < 0)
-		return 0;
-	switch ((unsigned long)sf.f_type & 0xffffffffUL) {
-	case 0xEF53UL:     /* EXT4_SUPER_MAGIC, and ext2's, ext3's */
-	case 0x58465342UL: /* XFS_SUPER_MAGIC */
-	case 0x9123683EUL: /* BTRFS_SUPER_MAGIC */
-	case 0x01021994UL: /* TMPFS_MAGIC */
-		return 1;
-	}
-#else
-	TFP_UNUSED(fd);
-#endif
-	return 0;
 }
 
 int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b)

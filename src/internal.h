@@ -378,6 +378,14 @@ void tfp_dirents_close(struct tfp_dirents *it);
 void tfp_dirents_use(struct tfp_dirents *it, void *buf, size_t size);
 unsigned tfp_dirents_batches(const struct tfp_dirents *it);
 
+/* ---- fstype.c: what a descriptor's file system promises ---- */
+
+/* Whether fd's file system is known to keep directory positions in place
+ * while entries are removed (0: unknown, or known not to). */
+int tfp_positions_stable(int fd);
+/* Whether fd's file system keeps its files in memory (tmpfs, ramfs). */
+int tfp_fs_in_memory(int fd);
+
 /* ---- dirfd.c: directories through their descriptors ---- */
 
 /* An inode: what the walk checks its way back up by (a directory it holds
@@ -414,9 +422,6 @@ int tfp_dir_id_of(int fd, struct tfp_dir_id *id);
 int tfp_dir_fd_is(int fd, const struct tfp_dir_id *id, struct stat *st);
 /* Whether two identities are of the same directory (the same comparison). */
 int tfp_dir_id_eq(const struct tfp_dir_id *a, const struct tfp_dir_id *b);
-/* Whether fd's file system is known to keep directory positions in place
- * while entries are removed (0: unknown, or known not to). */
-int tfp_positions_stable(int fd);
 /* Gives the owner rwx on the directory fd (O_PATH allowed) whose mode is
  * mode: fchmodat2(), fchmod(), fchmodat(AT_EMPTY_PATH), /proc/self/fd. */
 int tfp_make_owner_rwx(int fd, mode_t mode);
@@ -492,6 +497,8 @@ struct tfp_spool {
 	size_t cap;    /* bytes allocated */
 	off_t pos;     /* may be past size, even past SIZE_MAX: a write there
 	                * leaves zeros between (or rolls over) */
+	int lost;      /* a failed rollover could not read back what it had
+	                * given up: every access fails with EIO */
 };
 
 struct tempfile {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void assert_read_at(tempfile *tf, off_t off, const void *want, size_t n)
@@ -400,6 +401,136 @@ START_TEST(test_full_rollover)
 }
 END_TEST
 
+/* A spool larger than the chunks a rollover onto tmpfs writes and gives
+ * back one at a time (src/spooled.c), not a whole number of pages. */
+#define LARGE (((size_t)1536 << 10) + 7)
+
+static unsigned char large_byte(size_t i)
+{
+	return (unsigned char)(i * 7 % 251);
+}
+
+/* A spool of LARGE bytes headed for dir, at position LARGE / 3. */
+static tempfile *large_spool(const char *dir)
+{
+	unsigned char *data = malloc(LARGE);
+	tempfile *tf = tempfile_spooled(0, NULL, NULL, dir, 0);
+	size_t i;
+
+	for (i = 0; data && i < LARGE; i++)
+		data[i] = large_byte(i);
+	if (!data || !tf || tempfile_write(tf, data, LARGE) != (ssize_t)LARGE ||
+	    tempfile_seek(tf, (off_t)(LARGE / 3), SEEK_SET) != (off_t)(LARGE / 3))
+		tf = NULL; /* the child exits */
+	free(data);
+	return tf;
+}
+
+/* Whether tf holds the bytes of large_spool() and stands where it left. */
+static int large_holds(tempfile *tf)
+{
+	unsigned char *buf = malloc(LARGE + 1);
+	size_t got = 0, i;
+	ssize_t r = 0;
+	int ok;
+
+	if (!buf || tempfile_seek(tf, 0, SEEK_CUR) != (off_t)(LARGE / 3) ||
+	    tempfile_seek(tf, 0, SEEK_SET) != 0)
+		return free(buf), 0;
+	while ((r = tempfile_read(tf, buf + got, LARGE + 1 - got)) > 0)
+		got += (size_t)r;
+	ok = r == 0 && got == LARGE;
+	for (i = 0; ok && i < LARGE; i++)
+		ok = buf[i] == large_byte(i);
+	free(buf);
+	return ok && tempfile_seek(tf, (off_t)(LARGE / 3), SEEK_SET) == (off_t)(LARGE / 3);
+}
+
+/* On a tmpfs of 1 MiB, a rollover of LARGE bytes has given back the
+ * memory of what it wrote when the file system fills: it reads that back,
+ * and the spool is whole, in memory, where it stood (_i 0).  Should the
+ * reading back fail too (pread() refused, _i 1), the call fails with EIO,
+ * and so does every later access to the contents; closing still works.
+ * Either way the file goes. */
+static int large_full_rollover(void *arg)
+{
+	const char *const *a = arg;
+	const char *dir = a[0];
+	int lost = a[1] != NULL;
+	char c;
+	tempfile *tf;
+
+	REQ(tu_private_mounts() == 0);
+	REQ(mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == 0);
+	REQ((tf = large_spool(dir)));
+	REQ(!lost || tu_deny_syscall(SYS_pread64, EIO) == 0);
+	errno = 0;
+	REQ(tempfile_rollover(tf) == -1 && errno == (lost ? EIO : ENOSPC));
+	REQ(tempfile_rolled(tf) == 0);
+	REQ(tu_count_entries(dir) == 0);
+	if (!lost) {
+		REQ(large_holds(tf));
+	} else {
+		REQ(tempfile_seek(tf, 0, SEEK_SET) == 0);
+		errno = 0;
+		REQ(tempfile_read(tf, &c, 1) == -1 && errno == EIO);
+		errno = 0;
+		REQ(tempfile_write(tf, "x", 1) == -1 && errno == EIO);
+		errno = 0;
+		REQ(tempfile_truncate(tf, 1) == -1 && errno == EIO);
+		errno = 0;
+		REQ(tempfile_fileno(tf) == -1 && errno == EIO);
+		REQ(tu_count_entries(dir) == 0);
+	}
+	REQ(tempfile_close(tf) == 0);
+	return 0;
+}
+
+START_TEST(test_large_full_rollover)
+{
+	char *dir = tu_subdir("large", 0);
+	const char *arg[2] = { dir, _i ? "lost" : NULL };
+
+	ck_assert_msg(geteuid() == 0, "needs root (unshare, mount), as in CI");
+	ck_assert_int_eq(tu_run(large_full_rollover, (void *)arg, 0), 0);
+	free(dir);
+}
+END_TEST
+
+/* A large rollover that works: every byte and the position arrive, onto
+ * tmpfs (given back as it goes, _i 0) and onto the file system of the
+ * tests' directory (_i 1: tmpfs too, or a disk's, written whole, then
+ * freed). */
+static int large_rollover(void *arg)
+{
+	const char *const *a = arg;
+	const char *dir = a[0];
+	tempfile *tf;
+
+	if (a[1]) {
+		REQ(tu_private_mounts() == 0);
+		REQ(mount("tmpfs", dir, "tmpfs", 0, "size=8m,mode=0700") == 0);
+	}
+	REQ((tf = large_spool(dir)));
+	REQ(tempfile_rollover(tf) == 0 && tempfile_rolled(tf));
+	REQ(large_holds(tf));
+	REQ(tempfile_write(tf, "!", 1) == 1 && tempfile_seek(tf, 0, SEEK_END) == (off_t)LARGE);
+	REQ(tempfile_close(tf) == 0);
+	REQ(tu_count_entries(dir) == 0);
+	return 0;
+}
+
+START_TEST(test_large_rollover)
+{
+	char *dir = tu_subdir("large", 0);
+	const char *arg[2] = { dir, _i ? NULL : "tmpfs" };
+
+	ck_assert_msg(geteuid() == 0, "needs root (unshare, mount), as in CI");
+	ck_assert_int_eq(tu_run(large_rollover, (void *)arg, 0), 0);
+	free(dir);
+}
+END_TEST
+
 /* What the stream holds reaches the descriptor tempfile_fileno() gives. */
 START_TEST(test_fileno_flushes_stream)
 {
@@ -568,6 +699,8 @@ static Suite *spooled_suite(void)
 	tcase_add_test(tc, test_stream_short_write);
 	tcase_add_test(tc, test_spool_limits);
 	tcase_add_test(tc, test_full_rollover);
+	tcase_add_loop_test(tc, test_large_full_rollover, 0, 2);
+	tcase_add_loop_test(tc, test_large_rollover, 0, 2);
 	tcase_add_test(tc, test_stream_bad_seek);
 	tcase_add_loop_test(tc, test_stream_write_in_read_ahead, 0, 2);
 	suite_add_tcase(s, tc);

@@ -146,23 +146,80 @@ static void op_seek(struct fx *x, int v)
 	finish(x, tf);
 }
 
-/* v: 0 tempfile_rollover(), 1 tempfile_fileno(), both on a spool. */
+/* A spool of LARGE bytes (three of the chunks that a rollover onto a file
+ * system in memory writes and gives back one at a time) headed for
+ * x->other, on tmpfs. */
+#define LARGE (((size_t)1536 << 10) + 7)
+#define LARGE_POS ((off_t)(LARGE / 3))
+
+static unsigned char large_byte(size_t i)
+{
+	return (unsigned char)(i * 7 % 251);
+}
+
+static int large_holds(tempfile *tf)
+{
+	static unsigned char buf[LARGE + 1];
+	size_t got = 0, i;
+	ssize_t r;
+
+	if (tempfile_seek(tf, 0, SEEK_CUR) != LARGE_POS || tempfile_seek(tf, 0, SEEK_SET) != 0)
+		return 0;
+	while ((r = tempfile_read(tf, buf + got, sizeof buf - got)) > 0)
+		got += (size_t)r;
+	if (r < 0 || got != LARGE)
+		return 0;
+	for (i = 0; i < LARGE; i++)
+		if (buf[i] != large_byte(i))
+			return 0;
+	return tempfile_seek(tf, LARGE_POS, SEEK_SET) == LARGE_POS;
+}
+
+/* The spool of LARGE bytes at LARGE_POS, or NULL without x->other. */
+static tempfile *large_object(struct fx *x)
+{
+	static unsigned char data[LARGE];
+	tempfile *tf;
+	size_t i;
+
+	if (!x->other)
+		return NULL;
+	for (i = 0; i < LARGE; i++)
+		data[i] = large_byte(i);
+	if (!(tf = tempfile_spooled(0, NULL, NULL, x->other, 0)) ||
+	    tempfile_write(tf, data, LARGE) != (ssize_t)LARGE ||
+	    tempfile_seek(tf, LARGE_POS, SEEK_SET) != LARGE_POS) {
+		perror("making a large spool");
+		abort();
+	}
+	fx_snap(x);
+	return tf;
+}
+
+/* v: 0 tempfile_rollover(), 1 tempfile_fileno(), both on a spool; | 2 for
+ * the large one.  Failed or not, the contents and the position are as
+ * they were. */
 static void op_rollover(struct fx *x, int v)
 {
-	tempfile *tf = fx_object(x, SPOOL, 0);
+	tempfile *tf = v & 2 ? large_object(x) : fx_object(x, SPOOL, 0);
 	int r;
 
+	if (!tf)
+		return;
 	FX_ARM(x);
-	r = v ? tempfile_fileno(tf) : tempfile_rollover(tf);
+	r = v & 1 ? tempfile_fileno(tf) : tempfile_rollover(tf);
 	FX_DISARM(x);
 	if (r < 0) {
 		fx_failed(x);
 		FX_CHECK(x, !tempfile_rolled(tf));
 	} else {
 		FX_CHECK(x, tempfile_rolled(tf));
-		FX_CHECK(x, !v || fx_fd_ok(r));
+		FX_CHECK(x, !(v & 1) || fx_fd_ok(r));
 	}
-	HOLDS_START(x, tf);
+	if (v & 2)
+		FX_CHECK(x, large_holds(tf));
+	else
+		HOLDS_START(x, tf);
 	finish(x, tf);
 }
 
@@ -279,6 +336,7 @@ const struct op ops_io[] = {
 	KINDS("seek", op_seek, 0),
 	{ "rollover", op_rollover, 0, 0 },
 	{ "fileno spooled", op_rollover, 1, 0 },
+	{ "rollover large", op_rollover, 2, 0 },
 	KINDS("stream write", op_stream, 8),
 	KINDS("stream read", op_stream, 16),
 	KINDS("reopen", op_reopen, 0),
