@@ -553,6 +553,9 @@ void tfp_spool_free(struct tfp_spool *sp);
 int tfp_spool_dump(const struct tfp_spool *sp, int fd);
 /* Moves tf's spool to an unnamed file on disk (0 if already there). */
 int tfp_spool_rollover(tempfile *tf);
+/* The smallest spool whose rollover onto tmpfs gives memory back as it
+ * goes (spooled.c); a test hook, 32 MiB. */
+extern size_t tfp_spool_release_min;
 
 /* stream_*.c: a stdio stream over a spooled file's tfp_io_* calls; where
  * the C library cannot make one, tf is rolled over and gets an fd stream. */

@@ -174,20 +174,30 @@ int tfp_spool_dump(const struct tfp_spool *sp, int fd)
 }
 
 /*
- * A rollover onto a file system in memory writes a large spool out a
- * chunk at a time and gives each chunk's pages back as soon as the file
+ * A rollover of a large spool onto a file system in memory writes it out
+ * a chunk at a time and gives each chunk's pages back as soon as the file
  * holds it.  The file then takes pages just freed, still hot, from the
  * kernel's per-CPU lists, and the contents are never held twice: 64 MiB
- * rolled over to tmpfs peaks at 64.5 MiB, not 128.  Against one write()
- * of the same bytes, measured side by side with the old way (write all,
- * then free): 64 MiB 0.99-1.01x where it took 1.14-1.16x, 16 MiB
- * 1.00-1.02x for 1.08-1.11x, 1 MiB the same 1.07-1.12x (chunks of 1 MiB
- * did less well at 1 MiB, of 128 KiB at both ends).  A failed write reads
- * back what was given up, so that the data stays as it was: only where
- * the file is memory (tmpfs, ramfs) is there no disk or server to fail
- * that read.
+ * rolled over to tmpfs peaks at 64.5 MiB, not 128, and costs no more than
+ * one write() of the bytes, where writing all, then freeing, cost 1.15x
+ * (the munmap() of 64 MiB).
+ *
+ * Large: at least 32 MiB, the most glibc's malloc() keeps on its heap
+ * (its mmap threshold rises to the size of a mapped block freed, up to 32
+ * MiB).  A smaller spool may be heap memory, which free() keeps for the
+ * next allocation: giving its pages back made a program that fills and
+ * rolls over 1 MiB spools in a loop twice as slow, every page faulted in
+ * again.  A test sets tfp_spool_release_min lower.
+ *
+ * A failed write reads back what was given up, so that the data stays as
+ * it was: backwards, a chunk at a time, the file cut short behind each
+ * (ftruncate), so that reading back needs a chunk of memory more at most,
+ * not what was given up, which a rollover failing for want of memory or
+ * space may not find.  Only on file systems in memory (tmpfs, ramfs): no
+ * disk or server can then fail the read.
  */
 #define RELEASE_CHUNK ((size_t)512 << 10)
+size_t tfp_spool_release_min = (size_t)32 << 20;
 
 /* Reads [from, to) of the spool back from fd, where the rollover wrote it. */
 static int read_back(struct tfp_spool *sp, int fd, size_t from, size_t to)
@@ -200,6 +210,24 @@ static int read_back(struct tfp_spool *sp, int fd, size_t from, size_t to)
 		if (r <= 0)
 			return -1;
 		from += (size_t)r;
+	}
+	return 0;
+}
+
+/* Gets back [from, given) of the spool, the last chunk first: 0, or -1 if
+ * a read failed. */
+static int take_back(struct tfp_spool *sp, int fd, size_t from, size_t given)
+{
+	while (given > from) {
+		size_t lo = given - from > RELEASE_CHUNK ? given - RELEASE_CHUNK : from;
+
+		if (read_back(sp, fd, lo, given) < 0)
+			return -1;
+		if (ftruncate(fd, (off_t)lo) < 0) {
+			/* Then the file keeps its pages until the close: the
+			 * rest may need more memory, that is all. */
+		}
+		given = lo;
 	}
 	return 0;
 }
@@ -221,7 +249,8 @@ static int move_out(struct tfp_spool *sp, int fd)
 			goto undo;
 		done += n;
 		end = done - ((uintptr_t)(sp->data + done) & mask); /* a page's start */
-		if (releasing && end > given) {
+		/* Not the last chunk: free() follows. */
+		if (releasing && done < sp->size && end > given) {
 			/* Failing (mlock()ed memory: EINVAL), it may have given
 			 * back part of the range: read back as if all. */
 			if (madvise(sp->data + given, end - given, MADV_DONTNEED) < 0)
@@ -233,7 +262,7 @@ static int move_out(struct tfp_spool *sp, int fd)
 		return 0;
 undo:
 	saved = errno;
-	if (read_back(sp, fd, from, given) < 0) {
+	if (take_back(sp, fd, from, given) < 0) {
 		sp->lost = 1;
 		saved = EIO;
 	}
@@ -245,7 +274,7 @@ undo:
  * where it pays and reading back cannot fail. */
 static int fill(struct tfp_spool *sp, int fd)
 {
-	if (sp->size >= RELEASE_CHUNK && tfp_fs_in_memory(fd))
+	if (sp->size >= tfp_spool_release_min && tfp_fs_in_memory(fd))
 		return move_out(sp, fd);
 	return tfp_spool_dump(sp, fd);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -401,9 +402,21 @@ START_TEST(test_full_rollover)
 }
 END_TEST
 
-/* A spool larger than the chunks a rollover onto tmpfs writes and gives
- * back one at a time (src/spooled.c), not a whole number of pages. */
+/* Three of the 512 KiB chunks a rollover onto tmpfs writes and gives back
+ * one at a time (src/spooled.c), and not a whole number of pages; the
+ * tests' children have it do so from 512 KiB, not 32 MiB. */
 #define LARGE (((size_t)1536 << 10) + 7)
+#define RELEASE_MIN ((size_t)512 << 10)
+
+/* Whether the page at off in tf's spool is in memory (mincore()). */
+static int resident(tempfile *tf, size_t off)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t at = ((uintptr_t)tf->spool->data + off) & ~(page - 1);
+	unsigned char v = 0;
+
+	return mincore((void *)at, (size_t)page, &v) == 0 && (v & 1);
+}
 
 static unsigned char large_byte(size_t i)
 {
@@ -451,7 +464,8 @@ static int large_holds(tempfile *tf)
  * and the spool is whole, in memory, where it stood (_i 0).  Should the
  * reading back fail too (pread() refused, _i 1), the call fails with EIO,
  * and so does every later access to the contents; closing still works.
- * Either way the file goes. */
+ * Either way the file goes.  (_i 1 also sees that the memory was given
+ * back: nothing read it again.) */
 static int large_full_rollover(void *arg)
 {
 	const char *const *a = arg;
@@ -460,9 +474,11 @@ static int large_full_rollover(void *arg)
 	char c;
 	tempfile *tf;
 
+	tfp_spool_release_min = RELEASE_MIN;
 	REQ(tu_private_mounts() == 0);
 	REQ(mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == 0);
 	REQ((tf = large_spool(dir)));
+	REQ(resident(tf, LARGE / 6));
 	REQ(!lost || tu_deny_syscall(SYS_pread64, EIO) == 0);
 	errno = 0;
 	REQ(tempfile_rollover(tf) == -1 && errno == (lost ? EIO : ENOSPC));
@@ -471,6 +487,8 @@ static int large_full_rollover(void *arg)
 	if (!lost) {
 		REQ(large_holds(tf));
 	} else {
+		/* The first chunk's memory was given back, and stays so. */
+		REQ(!resident(tf, LARGE / 6));
 		REQ(tempfile_seek(tf, 0, SEEK_SET) == 0);
 		errno = 0;
 		REQ(tempfile_read(tf, &c, 1) == -1 && errno == EIO);
@@ -507,6 +525,7 @@ static int large_rollover(void *arg)
 	const char *dir = a[0];
 	tempfile *tf;
 
+	tfp_spool_release_min = RELEASE_MIN;
 	if (a[1]) {
 		REQ(tu_private_mounts() == 0);
 		REQ(mount("tmpfs", dir, "tmpfs", 0, "size=8m,mode=0700") == 0);

@@ -184,6 +184,7 @@ static tempfile *large_object(struct fx *x)
 
 	if (!x->other)
 		return NULL;
+	tfp_spool_release_min = (size_t)512 << 10; /* not 32 MiB */
 	for (i = 0; i < LARGE; i++)
 		data[i] = large_byte(i);
 	if (!(tf = tempfile_spooled(0, NULL, NULL, x->other, 0)) ||
