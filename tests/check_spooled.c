@@ -1,5 +1,6 @@
 /* Spooled files: src/spooled.c and the stream backends. */
 #include "src/internal.h"
+#include "largespool.h"
 #include "testutil.h"
 
 #include <errno.h>
@@ -403,12 +404,6 @@ START_TEST(test_full_rollover)
 }
 END_TEST
 
-/* Three of the 512 KiB chunks a rollover onto tmpfs writes and gives back
- * one at a time (src/spooled.c), and not a whole number of pages; the
- * tests' children have it do so from 512 KiB, not 32 MiB. */
-#define LARGE (((size_t)1536 << 10) + 7)
-#define RELEASE_MIN ((size_t)512 << 10)
-
 /* Whether the page at off in tf's spool is in memory (mincore()). */
 static int resident(tempfile *tf, size_t off)
 {
@@ -417,47 +412,6 @@ static int resident(tempfile *tf, size_t off)
 	unsigned char v = 0;
 
 	return mincore((void *)at, (size_t)page, &v) == 0 && (v & 1);
-}
-
-static unsigned char large_byte(size_t i)
-{
-	return (unsigned char)(i * 7 % 251);
-}
-
-/* A spool of LARGE bytes headed for dir, at position LARGE / 3. */
-static tempfile *large_spool(const char *dir)
-{
-	unsigned char *data = malloc(LARGE);
-	tempfile *tf = tempfile_spooled(0, NULL, NULL, dir, 0);
-	size_t i;
-
-	for (i = 0; data && i < LARGE; i++)
-		data[i] = large_byte(i);
-	if (!data || !tf || tempfile_write(tf, data, LARGE) != (ssize_t)LARGE ||
-	    tempfile_seek(tf, (off_t)(LARGE / 3), SEEK_SET) != (off_t)(LARGE / 3))
-		tf = NULL; /* the child exits */
-	free(data);
-	return tf;
-}
-
-/* Whether tf holds the bytes of large_spool() and stands where it left. */
-static int large_holds(tempfile *tf)
-{
-	unsigned char *buf = malloc(LARGE + 1);
-	size_t got = 0, i;
-	ssize_t r = 0;
-	int ok;
-
-	if (!buf || tempfile_seek(tf, 0, SEEK_CUR) != (off_t)(LARGE / 3) ||
-	    tempfile_seek(tf, 0, SEEK_SET) != 0)
-		return free(buf), 0;
-	while ((r = tempfile_read(tf, buf + got, LARGE + 1 - got)) > 0)
-		got += (size_t)r;
-	ok = r == 0 && got == LARGE;
-	for (i = 0; ok && i < LARGE; i++)
-		ok = buf[i] == large_byte(i);
-	free(buf);
-	return ok && tempfile_seek(tf, (off_t)(LARGE / 3), SEEK_SET) == (off_t)(LARGE / 3);
 }
 
 /* On a tmpfs of 1 MiB, a rollover of LARGE bytes has given back the
@@ -475,7 +429,7 @@ static int large_full_rollover(void *arg)
 	char c;
 	tempfile *tf;
 
-	tfp_spool_release_min = RELEASE_MIN;
+	tfp_spool_release_min = LARGE_RELEASE_MIN;
 	REQ(tu_private_mounts() == 0);
 	REQ(mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == 0);
 	REQ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
@@ -537,7 +491,7 @@ static int large_rollover(void *arg)
 	const char *dir = a[0];
 	tempfile *tf;
 
-	tfp_spool_release_min = RELEASE_MIN;
+	tfp_spool_release_min = LARGE_RELEASE_MIN;
 	if (a[1]) {
 		REQ(tu_private_mounts() == 0);
 		REQ(mount("tmpfs", dir, "tmpfs", 0, "size=8m,mode=0700") == 0);

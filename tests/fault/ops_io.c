@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "tests/largespool.h"
 #include "src/internal.h"
 #include "tempfile.h"
 
@@ -146,50 +147,16 @@ static void op_seek(struct fx *x, int v)
 	finish(x, tf);
 }
 
-/* A spool of LARGE bytes (three of the chunks that a rollover onto a file
- * system in memory writes and gives back one at a time) headed for
- * x->other, on tmpfs. */
-#define LARGE (((size_t)1536 << 10) + 7)
-#define LARGE_POS ((off_t)(LARGE / 3))
-
-static unsigned char large_byte(size_t i)
-{
-	return (unsigned char)(i * 7 % 251);
-}
-
-static int large_holds(tempfile *tf)
-{
-	static unsigned char buf[LARGE + 1];
-	size_t got = 0, i;
-	ssize_t r;
-
-	if (tempfile_seek(tf, 0, SEEK_CUR) != LARGE_POS || tempfile_seek(tf, 0, SEEK_SET) != 0)
-		return 0;
-	while ((r = tempfile_read(tf, buf + got, sizeof buf - got)) > 0)
-		got += (size_t)r;
-	if (r < 0 || got != LARGE)
-		return 0;
-	for (i = 0; i < LARGE; i++)
-		if (buf[i] != large_byte(i))
-			return 0;
-	return tempfile_seek(tf, LARGE_POS, SEEK_SET) == LARGE_POS;
-}
-
-/* The spool of LARGE bytes at LARGE_POS, or NULL without x->other. */
+/* The spool of tests/largespool.h, headed for x->other (tmpfs), or NULL
+ * without one. */
 static tempfile *large_object(struct fx *x)
 {
-	static unsigned char data[LARGE];
 	tempfile *tf;
-	size_t i;
 
 	if (!x->other)
 		return NULL;
-	tfp_spool_release_min = (size_t)512 << 10; /* not 32 MiB */
-	for (i = 0; i < LARGE; i++)
-		data[i] = large_byte(i);
-	if (!(tf = tempfile_spooled(0, NULL, NULL, x->other, 0)) ||
-	    tempfile_write(tf, data, LARGE) != (ssize_t)LARGE ||
-	    tempfile_seek(tf, LARGE_POS, SEEK_SET) != LARGE_POS) {
+	tfp_spool_release_min = LARGE_RELEASE_MIN;
+	if (!(tf = large_spool(x->other))) {
 		perror("making a large spool");
 		abort();
 	}
